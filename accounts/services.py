@@ -1,0 +1,95 @@
+"""Writes about people: profiles, and turning a Firebase sign-in into an account."""
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db import transaction
+from firebase_admin import auth as firebase_auth
+
+from accounts import firebase
+from accounts.models import OrganisationDomain, User
+from common.errors import Invalid, NotAllowed, Unauthenticated, Unavailable
+
+LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
+
+
+def person_lock(*, user: User) -> None:
+    """Serialise this person's concurrent writes (limits and idempotency rely on it).
+
+    Call inside a transaction. SQLite already serialises writers (immediate transactions).
+    """
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+
+
+def validate_time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(f"{name!r} is not an IANA time zone name.", code="invalid_time_zone", field="time_zone") from None
+    return name
+
+
+def profile_update(
+    *, user: User, display_name: str | None = None, time_zone: str | None = None, locale: str | None = None
+) -> User:
+    if time_zone is not None:
+        user.time_zone = validate_time_zone(time_zone)
+    if locale is not None:
+        if not LOCALE_PATTERN.match(locale):
+            raise Invalid("Use a language tag such as 'en' or 'fr-CA'.", code="invalid_locale", field="locale")
+        user.locale = locale
+    if display_name is not None:
+        user.display_name = display_name.strip()
+    user.save(update_fields=["display_name", "time_zone", "locale"])
+    return user
+
+
+@transaction.atomic
+def user_from_firebase_token(*, id_token: str) -> User:
+    """The account behind a verified Firebase ID token.
+
+    Links by Firebase uid, then by verified email; creates an account only when the email's
+    domain belongs to an organisation that allows sign-up from it.
+    """
+    if not firebase.is_configured():
+        raise Unavailable("Firebase sign-in is not set up on this server.", code="firebase_not_configured")
+    try:
+        claims = firebase_auth.verify_id_token(id_token, app=firebase.firebase_app())
+    except (firebase_auth.InvalidIdTokenError, firebase_auth.ExpiredIdTokenError, firebase_auth.RevokedIdTokenError, ValueError):
+        raise Unauthenticated("The Firebase ID token is not valid.", code="invalid_firebase_token") from None
+    except firebase_auth.CertificateFetchError:
+        raise Unavailable("Firebase could not be reached; try again.", code="firebase_unreachable") from None
+
+    uid = claims["uid"]
+    user = User.objects.filter(firebase_uid=uid).first()
+    if user is not None:
+        return _usable(user)
+
+    email = (claims.get("email") or "").lower()
+    if not email or not claims.get("email_verified"):
+        raise NotAllowed("Sign in with a verified email address.", code="email_not_verified")
+    user = User.objects.select_for_update().filter(email__iexact=email).first()
+    if user is not None:
+        if user.firebase_uid and user.firebase_uid != uid:
+            raise NotAllowed("This email is linked to another Firebase account.", code="firebase_account_mismatch")
+        user.firebase_uid = uid
+        user.save(update_fields=["firebase_uid"])
+        return _usable(user)
+
+    domain = OrganisationDomain.objects.select_related("organisation").filter(domain=email.rpartition("@")[2]).first()
+    if domain is None or not domain.organisation.allow_domain_signup:
+        raise NotAllowed("Your organisation has not opened Humble to your email domain.", code="signup_not_allowed")
+    user = User.objects.create_user(
+        email,
+        None,
+        firebase_uid=uid,
+        organisation=domain.organisation,
+        display_name=(claims.get("name") or "")[:80],
+    )
+    return user
+
+
+def _usable(user: User) -> User:
+    if not user.is_active:
+        raise NotAllowed("This account is disabled.", code="account_disabled")
+    return user

@@ -1,0 +1,60 @@
+"""Reads of acknowledgements, always through who may see them.
+
+The sender and the recipient see an acknowledgement; a team-visible one is also seen by the
+teammates of either, while it stays on the team feed. Nobody else, whatever their role.
+"""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.models import User
+from acknowledgements.models import Acknowledgement, Reaction
+from common.errors import NotFound
+from teams.models import Membership
+from teams.selectors import require_member, teammate_ids
+
+
+def _for_display(acknowledgements: QuerySet[Acknowledgement]) -> QuerySet[Acknowledgement]:
+    return acknowledgements.select_related("sender", "recipient").prefetch_related(
+        Prefetch("reactions", queryset=Reaction.objects.only("acknowledgement_id", "user_id", "kind"))
+    )
+
+
+def _on_team_feed() -> Q:
+    return Q(visibility=Acknowledgement.Visibility.TEAM, hidden_by_recipient=False, hidden_for_review=False)
+
+
+def acknowledgements_received(*, user: User) -> QuerySet[Acknowledgement]:
+    return _for_display(Acknowledgement.objects.filter(recipient=user))
+
+
+def acknowledgements_sent(*, user: User) -> QuerySet[Acknowledgement]:
+    return _for_display(Acknowledgement.objects.filter(sender=user))
+
+
+def feed_for_team(*, user: User, team_id: int) -> QuerySet[Acknowledgement]:
+    """Team-visible acknowledgements sent or received by any member of the team."""
+    require_member(user=user, team_id=team_id)
+    members = Membership.objects.filter(team_id=team_id).values("user_id")
+    return _for_display(
+        Acknowledgement.objects.filter(_on_team_feed()).filter(Q(sender__in=members) | Q(recipient__in=members))
+    )
+
+
+def visible_to(*, user: User) -> QuerySet[Acknowledgement]:
+    mates = teammate_ids(user=user)
+    return Acknowledgement.objects.filter(
+        Q(sender=user)
+        | Q(recipient=user)
+        | (_on_team_feed() & (Q(sender__in=mates) | Q(recipient__in=mates)) & Q(organisation_id=user.organisation_id))
+    )
+
+
+def acknowledgement_for(*, user: User, acknowledgement_id: int) -> Acknowledgement:
+    acknowledgement = _for_display(visible_to(user=user).filter(pk=acknowledgement_id)).first()
+    if acknowledgement is None:
+        raise NotFound("No such acknowledgement.", code="acknowledgement_not_found")
+    return acknowledgement
+
+
+def unread_count(*, user: User) -> int:
+    return Acknowledgement.objects.filter(recipient=user, read_at=None).count()

@@ -1,0 +1,134 @@
+"""Writes about acknowledgements: sending, reading, reacting, hiding and reporting."""
+
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import local_day_start, local_today, seconds_until_local_midnight
+from accounts.services import person_lock
+from acknowledgements.models import MESSAGE_MAX_LENGTH, Acknowledgement, Reaction, Report
+from acknowledgements.selectors import acknowledgement_for
+from common.errors import Invalid, LimitReached, NotAllowed, NotFound
+
+
+@transaction.atomic
+def acknowledgement_create(
+    *,
+    sender: User,
+    recipient_id: int,
+    message: str,
+    behaviour: str,
+    visibility: str,
+    client_id: uuid.UUID,
+) -> tuple[Acknowledgement, bool]:
+    """Send "I see you" to a colleague in one's organisation; the same client_id again returns
+    the first one (and False). A sender has a daily limit, counted in their local day."""
+    person_lock(user=sender)
+    message = message.strip()
+    if not message:
+        raise Invalid("Say what you saw.", code="blank", field="message")
+    if len(message) > MESSAGE_MAX_LENGTH:
+        raise Invalid(f"At most {MESSAGE_MAX_LENGTH} characters.", code="max_length", field="message")
+    if behaviour not in Acknowledgement.Behaviour.values:
+        raise Invalid("Unknown behaviour.", code="invalid_choice", field="behaviour")
+    if visibility not in Acknowledgement.Visibility.values:
+        raise Invalid("Unknown visibility.", code="invalid_choice", field="visibility")
+
+    # A retry finds its first attempt before any limit is counted (the first may be the last allowed).
+    existing = Acknowledgement.objects.filter(sender=sender, client_id=client_id).first()
+    if existing is not None:
+        return acknowledgement_for(user=sender, acknowledgement_id=existing.pk), False
+
+    if recipient_id == sender.pk:
+        raise Invalid("Acknowledge someone else.", code="self_acknowledgement", field="recipient")
+    recipient = User.objects.filter(
+        pk=recipient_id, is_active=True, organisation_id=sender.organisation_id, organisation__isnull=False
+    ).first()
+    if recipient is None:
+        raise NotFound("No such colleague in your organisation.", code="recipient_not_found", field="recipient")
+
+    day_start = local_day_start(user=sender, day=local_today(user=sender))
+    sent_today = Acknowledgement.objects.filter(sender=sender, created_at__gte=day_start).count()
+    if sent_today >= settings.ACKNOWLEDGEMENT_DAILY_LIMIT:
+        raise LimitReached(
+            f"You have sent {sent_today} today, the daily limit. Tomorrow is another day.",
+            code="daily_limit_reached",
+            retry_after=seconds_until_local_midnight(user=sender),
+        )
+
+    acknowledgement = Acknowledgement.objects.create(
+        organisation_id=sender.organisation_id,
+        sender=sender,
+        recipient=recipient,
+        message=message,
+        behaviour=behaviour,
+        visibility=visibility,
+        client_id=client_id,
+    )
+    return acknowledgement_for(user=sender, acknowledgement_id=acknowledgement.pk), True
+
+
+@transaction.atomic
+def acknowledgement_mark_read(*, user: User, acknowledgement_id: int) -> Acknowledgement:
+    acknowledgement = acknowledgement_for(user=user, acknowledgement_id=acknowledgement_id)
+    if acknowledgement.recipient_id != user.pk:
+        raise NotAllowed("Only the recipient can mark it read.", code="not_recipient")
+    if acknowledgement.read_at is None:
+        acknowledgement.read_at = timezone.now()
+        acknowledgement.save(update_fields=["read_at"])
+    return acknowledgement
+
+
+@transaction.atomic
+def reaction_add(*, user: User, acknowledgement_id: int, kind: str) -> Acknowledgement:
+    if kind not in Reaction.Kind.values:
+        raise Invalid("Unknown reaction.", code="invalid_choice", field="kind")
+    acknowledgement = acknowledgement_for(user=user, acknowledgement_id=acknowledgement_id)
+    Reaction.objects.get_or_create(acknowledgement=acknowledgement, user=user, kind=kind)
+    return acknowledgement_for(user=user, acknowledgement_id=acknowledgement_id)
+
+
+@transaction.atomic
+def reaction_remove(*, user: User, acknowledgement_id: int, kind: str) -> Acknowledgement:
+    if kind not in Reaction.Kind.values:
+        raise Invalid("Unknown reaction.", code="invalid_choice", field="kind")
+    acknowledgement = acknowledgement_for(user=user, acknowledgement_id=acknowledgement_id)
+    Reaction.objects.filter(acknowledgement=acknowledgement, user=user, kind=kind).delete()
+    return acknowledgement_for(user=user, acknowledgement_id=acknowledgement_id)
+
+
+@transaction.atomic
+def acknowledgement_hide(*, user: User, acknowledgement_id: int) -> Acknowledgement:
+    """The recipient takes it off the team feed. It stays in their own and the sender's lists."""
+    acknowledgement = acknowledgement_for(user=user, acknowledgement_id=acknowledgement_id)
+    if acknowledgement.recipient_id != user.pk:
+        raise NotAllowed("Only the recipient can hide it.", code="not_recipient")
+    if not acknowledgement.hidden_by_recipient:
+        acknowledgement.hidden_by_recipient = True
+        acknowledgement.save(update_fields=["hidden_by_recipient"])
+    return acknowledgement
+
+
+@transaction.atomic
+def acknowledgement_report(*, user: User, acknowledgement_id: int, reason: str = "") -> Report:
+    """Anyone who can see it says it is not OK: it leaves the team feed until an admin reviews it."""
+    acknowledgement = acknowledgement_for(user=user, acknowledgement_id=acknowledgement_id)
+    if len(reason) > 500:
+        raise Invalid("At most 500 characters.", code="max_length", field="reason")
+    report, _ = Report.objects.get_or_create(acknowledgement=acknowledgement, reporter=user, defaults={"reason": reason})
+    if not acknowledgement.hidden_for_review:
+        acknowledgement.hidden_for_review = True
+        acknowledgement.save(update_fields=["hidden_for_review"])
+    return report
+
+
+@transaction.atomic
+def reports_resolve(*, report_ids: list[int], restore_to_feed: bool) -> None:
+    """An admin closes reports, either putting the acknowledgements back on the feed or not."""
+    reports = Report.objects.filter(pk__in=report_ids)
+    if restore_to_feed:
+        Acknowledgement.objects.filter(reports__in=reports).update(hidden_for_review=False)
+    reports.update(resolved_at=timezone.now())

@@ -1,0 +1,159 @@
+""""I see you" acknowledgements: sending, my lists, the team feed, and what one can do to one."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from acknowledgements.models import MESSAGE_MAX_LENGTH, Acknowledgement, Reaction
+from acknowledgements.selectors import acknowledgements_received, acknowledgements_sent, feed_for_team
+from acknowledgements.services import (
+    acknowledgement_create,
+    acknowledgement_hide,
+    acknowledgement_mark_read,
+    acknowledgement_report,
+    reaction_add,
+    reaction_remove,
+)
+from api.people import PersonSerializer
+
+
+class ReactionCountsSerializer(serializers.Serializer):
+    heart = serializers.IntegerField()
+    clap = serializers.IntegerField()
+    inspired = serializers.IntegerField()
+    thanks = serializers.IntegerField()
+
+
+class AcknowledgementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sender = PersonSerializer()
+    recipient = PersonSerializer()
+    message = serializers.CharField()
+    behaviour = serializers.ChoiceField(choices=Acknowledgement.Behaviour.choices)
+    visibility = serializers.ChoiceField(choices=Acknowledgement.Visibility.choices)
+    client_id = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    read_at = serializers.SerializerMethodField()
+    on_team_feed = serializers.BooleanField()
+    reactions = serializers.SerializerMethodField()
+    my_reactions = serializers.SerializerMethodField()
+
+    def _viewer_id(self) -> int:
+        return self.context["request"].user.pk
+
+    def get_client_id(self, acknowledgement) -> str | None:
+        # The sender's own retry key, of no use (or business) to anyone else.
+        return str(acknowledgement.client_id) if acknowledgement.sender_id == self._viewer_id() else None
+
+    def get_read_at(self, acknowledgement) -> str | None:
+        # Only the recipient learns when they read it: no read receipts pressuring anyone.
+        if acknowledgement.recipient_id != self._viewer_id() or acknowledgement.read_at is None:
+            return None
+        return serializers.DateTimeField().to_representation(acknowledgement.read_at)
+
+    @extend_schema_field(ReactionCountsSerializer)
+    def get_reactions(self, acknowledgement) -> dict:
+        counts = dict.fromkeys(Reaction.Kind.values, 0)
+        for reaction in acknowledgement.reactions.all():
+            counts[reaction.kind] += 1
+        return counts
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Reaction.Kind.choices)))
+    def get_my_reactions(self, acknowledgement) -> list:
+        viewer = self._viewer_id()
+        return sorted(reaction.kind for reaction in acknowledgement.reactions.all() if reaction.user_id == viewer)
+
+
+class AcknowledgementCreateSerializer(serializers.Serializer):
+    recipient = serializers.IntegerField(min_value=1)
+    message = serializers.CharField(max_length=MESSAGE_MAX_LENGTH)
+    behaviour = serializers.ChoiceField(choices=Acknowledgement.Behaviour.choices)
+    visibility = serializers.ChoiceField(
+        choices=Acknowledgement.Visibility.choices, default=Acknowledgement.Visibility.PRIVATE
+    )
+    client_id = serializers.UUIDField()
+
+
+class ReportSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ReportReceiptSerializer(serializers.Serializer):
+    acknowledgement = serializers.IntegerField(source="acknowledgement_id")
+    created_at = serializers.DateTimeField()
+
+
+class _AcknowledgementList(generics.ListAPIView):
+    serializer_class = AcknowledgementSerializer
+
+
+class Received(_AcknowledgementList):
+    def get_queryset(self):
+        return acknowledgements_received(user=self.request.user)
+
+
+class Sent(_AcknowledgementList):
+    def get_queryset(self):
+        return acknowledgements_sent(user=self.request.user)
+
+
+class TeamFeed(_AcknowledgementList):
+    def get_queryset(self):
+        return feed_for_team(user=self.request.user, team_id=self.kwargs["team_id"])
+
+
+def _shown(request, acknowledgement, *, status_code=status.HTTP_200_OK) -> Response:
+    return Response(AcknowledgementSerializer(acknowledgement, context={"request": request}).data, status=status_code)
+
+
+class Acknowledgements(APIView):
+    @extend_schema(
+        request=AcknowledgementCreateSerializer, responses={201: AcknowledgementSerializer, 200: AcknowledgementSerializer}
+    )
+    def post(self, request):
+        data = AcknowledgementCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        acknowledgement, created = acknowledgement_create(
+            sender=request.user,
+            recipient_id=fields["recipient"],
+            message=fields["message"],
+            behaviour=fields["behaviour"],
+            visibility=fields["visibility"],
+            client_id=fields["client_id"],
+        )
+        return _shown(request, acknowledgement, status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class MarkRead(APIView):
+    @extend_schema(request=None, responses=AcknowledgementSerializer)
+    def post(self, request, acknowledgement_id: int):
+        return _shown(request, acknowledgement_mark_read(user=request.user, acknowledgement_id=acknowledgement_id))
+
+
+class Reactions(APIView):
+    @extend_schema(request=None, responses=AcknowledgementSerializer)
+    def post(self, request, acknowledgement_id: int, kind: str):
+        return _shown(request, reaction_add(user=request.user, acknowledgement_id=acknowledgement_id, kind=kind))
+
+    @extend_schema(request=None, responses=AcknowledgementSerializer)
+    def delete(self, request, acknowledgement_id: int, kind: str):
+        return _shown(request, reaction_remove(user=request.user, acknowledgement_id=acknowledgement_id, kind=kind))
+
+
+class Hide(APIView):
+    @extend_schema(request=None, responses=AcknowledgementSerializer)
+    def post(self, request, acknowledgement_id: int):
+        return _shown(request, acknowledgement_hide(user=request.user, acknowledgement_id=acknowledgement_id))
+
+
+class ReportView(APIView):
+    @extend_schema(request=ReportSerializer, responses={201: ReportReceiptSerializer})
+    def post(self, request, acknowledgement_id: int):
+        data = ReportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = acknowledgement_report(
+            user=request.user, acknowledgement_id=acknowledgement_id, reason=data.validated_data["reason"]
+        )
+        return Response(ReportReceiptSerializer(report).data, status=status.HTTP_201_CREATED)

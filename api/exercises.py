@@ -1,0 +1,140 @@
+"""The catalogue, today's recommendation, and runs."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.pagination import InOrder
+from exercises.models import Exercise, Theme
+from exercises.selectors import exercise_get, exercises_list, runs_for_user, themes_list, today_for_user
+from exercises.services import run_complete, run_start
+
+
+class ThemeSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    summary = serializers.CharField()
+
+
+class ThemeRefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class StepSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["prompt", "timer", "share", "checkin", "reflect"])
+    text = serializers.CharField()
+    seconds = serializers.IntegerField(allow_null=True)
+
+
+class ExerciseSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    theme = ThemeRefSerializer()
+    mode = serializers.ChoiceField(choices=Exercise.Mode.choices)
+    duration_minutes = serializers.IntegerField()
+    summary = serializers.CharField()
+    reflection_prompts = serializers.ListField(child=serializers.CharField())
+    steps = StepSerializer(many=True)
+
+
+class ExerciseRefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    theme = ThemeRefSerializer()
+    mode = serializers.ChoiceField(choices=Exercise.Mode.choices)
+
+
+class ExerciseFilterSerializer(serializers.Serializer):
+    theme = serializers.SlugRelatedField(slug_field="slug", queryset=Theme.objects.all(), required=False)
+    mode = serializers.ChoiceField(choices=Exercise.Mode.choices, required=False)
+
+
+class StreakSerializer(serializers.Serializer):
+    weeks = serializers.IntegerField()
+    this_week_done = serializers.BooleanField()
+
+
+class TodaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    exercise = ExerciseSerializer(allow_null=True)
+    completed_today = serializers.BooleanField()
+    streak = StreakSerializer()
+    unread_acknowledgements = serializers.IntegerField()
+
+
+class RunSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    client_id = serializers.UUIDField()
+    exercise = ExerciseRefSerializer()
+    started_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+class RunStartSerializer(serializers.Serializer):
+    exercise = serializers.SlugField(max_length=60)
+    client_id = serializers.UUIDField()
+
+
+class Themes(generics.ListAPIView):
+    serializer_class = ThemeSerializer
+    pagination_class = InOrder
+
+    def get_queryset(self):
+        return themes_list()
+
+
+class Exercises(generics.ListAPIView):
+    serializer_class = ExerciseSerializer
+    pagination_class = InOrder
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("theme", str, description="A theme's slug."),
+            OpenApiParameter("mode", str, enum=Exercise.Mode.values),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        filters = ExerciseFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        theme = filters.validated_data.get("theme")
+        return exercises_list(theme=theme.slug if theme else None, mode=filters.validated_data.get("mode"))
+
+
+class ExerciseDetail(APIView):
+    @extend_schema(responses=ExerciseSerializer)
+    def get(self, request, slug: str):
+        return Response(ExerciseSerializer(exercise_get(slug=slug)).data)
+
+
+class TodayView(APIView):
+    @extend_schema(responses=TodaySerializer)
+    def get(self, request):
+        return Response(TodaySerializer(today_for_user(user=request.user)).data)
+
+
+class Runs(generics.ListCreateAPIView):
+    serializer_class = RunSerializer
+
+    def get_queryset(self):
+        return runs_for_user(user=self.request.user)
+
+    @extend_schema(request=RunStartSerializer, responses={201: RunSerializer, 200: RunSerializer})
+    def post(self, request):
+        data = RunStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run, created = run_start(
+            user=request.user, exercise_slug=data.validated_data["exercise"], client_id=data.validated_data["client_id"]
+        )
+        return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class CompleteRun(APIView):
+    @extend_schema(request=None, responses=RunSerializer)
+    def post(self, request, run_id: int):
+        return Response(RunSerializer(run_complete(user=request.user, run_id=run_id)).data)

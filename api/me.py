@@ -1,0 +1,50 @@
+"""The signed-in person's own profile."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.services import profile_update
+from teams.selectors import profile_for
+
+
+class MyTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="team.id")
+    name = serializers.CharField(source="team.name")
+    role = serializers.CharField()
+
+
+class OrganisationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ProfileSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="user.id")
+    email = serializers.EmailField(source="user.email")
+    display_name = serializers.CharField(source="user.display_name")
+    time_zone = serializers.CharField(source="user.time_zone")
+    locale = serializers.CharField(source="user.locale")
+    organisation = OrganisationSerializer(allow_null=True)
+    teams = MyTeamSerializer(source="memberships", many=True)
+    is_coach = serializers.BooleanField()
+
+
+class ProfileChangeSerializer(serializers.Serializer):
+    display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    time_zone = serializers.CharField(max_length=64, required=False)
+    locale = serializers.CharField(max_length=16, required=False)
+
+
+class Me(APIView):
+    @extend_schema(responses=ProfileSerializer)
+    def get(self, request):
+        return Response(ProfileSerializer(profile_for(user=request.user)).data)
+
+    @extend_schema(request=ProfileChangeSerializer, responses=ProfileSerializer)
+    def patch(self, request):
+        changes = ProfileChangeSerializer(data=request.data)
+        changes.is_valid(raise_exception=True)
+        user = profile_update(user=request.user, **changes.validated_data)
+        return Response(ProfileSerializer(profile_for(user=user)).data)

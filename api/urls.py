@@ -1,0 +1,39 @@
+"""The API's routes, under /api/v1/. Declared without a trailing slash; api.middleware makes
+one optional."""
+
+from django.urls import path
+
+from api import acknowledgements, auth, exercises, me, reflections, teams
+
+urlpatterns = [
+    path("auth/token", auth.SignIn.as_view(), name="auth-token"),
+    path("auth/token/refresh", auth.Refresh.as_view(), name="auth-refresh"),
+    path("auth/logout", auth.LogOut.as_view(), name="auth-logout"),
+    path("auth/firebase", auth.FirebaseSignIn.as_view(), name="auth-firebase"),
+    path("me", me.Me.as_view(), name="me"),
+    path("teams", teams.MyTeams.as_view(), name="teams"),
+    path("teams/join", teams.JoinTeam.as_view(), name="team-join"),
+    path("teams/<int:team_id>", teams.TeamDetail.as_view(), name="team"),
+    path("teams/<int:team_id>/feed", acknowledgements.TeamFeed.as_view(), name="team-feed"),
+    path("themes", exercises.Themes.as_view(), name="themes"),
+    path("exercises", exercises.Exercises.as_view(), name="exercises"),
+    path("exercises/<slug:slug>", exercises.ExerciseDetail.as_view(), name="exercise"),
+    path("today", exercises.TodayView.as_view(), name="today"),
+    path("runs", exercises.Runs.as_view(), name="runs"),
+    path("runs/<int:run_id>/complete", exercises.CompleteRun.as_view(), name="run-complete"),
+    path("reflections", reflections.Reflections.as_view(), name="reflections"),
+    path("reflections/<int:reflection_id>", reflections.ReflectionDetail.as_view(), name="reflection"),
+    path("acknowledgements", acknowledgements.Acknowledgements.as_view(), name="acknowledgements"),
+    path("acknowledgements/received", acknowledgements.Received.as_view(), name="acknowledgements-received"),
+    path("acknowledgements/sent", acknowledgements.Sent.as_view(), name="acknowledgements-sent"),
+    path("acknowledgements/<int:acknowledgement_id>/read", acknowledgements.MarkRead.as_view(), name="acknowledgement-read"),
+    path(
+        "acknowledgements/<int:acknowledgement_id>/reactions/<str:kind>",
+        acknowledgements.Reactions.as_view(),
+        name="acknowledgement-reaction",
+    ),
+    path("acknowledgements/<int:acknowledgement_id>/hide", acknowledgements.Hide.as_view(), name="acknowledgement-hide"),
+    path(
+        "acknowledgements/<int:acknowledgement_id>/report", acknowledgements.ReportView.as_view(), name="acknowledgement-report"
+    ),
+]

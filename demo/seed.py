@@ -1,0 +1,129 @@
+"""Demo data for the embedded default: one organisation, three teams, a coach and about eight
+weeks of believable history, made with the project's own factories.
+
+Deterministic (a fixed random seed) and idempotent: if the demo lead exists, nothing is done.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.factories import OrganisationDomainFactory, OrganisationFactory, UserFactory
+from accounts.models import User
+from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
+from acknowledgements.models import Acknowledgement, Reaction
+from exercises.factories import RunFactory
+from exercises.models import Exercise
+from reflections.factories import ReflectionFactory
+from teams.factories import CoachAssignmentFactory, MembershipFactory, TeamFactory
+from teams.models import Membership
+
+DEMO_PASSWORD = "humble-demo"
+DEMO_DOMAIN = "demo.test"
+WEEKS_OF_HISTORY = 8
+# team name -> member numbers; East is deliberately small (below the anonymity threshold).
+TEAMS = {"North": range(1, 8), "South": range(8, 14), "East": range(14, 18)}
+NAMES = [
+    "Sam", "Alex", "Priya", "Jonas", "Mei", "Tomás", "Aisha", "Lars", "Nadia", "Kwame", "Elena", "Ravi",
+    "Chloé", "Omar", "Yuki", "Fatima", "Ben",
+]
+REFLECTION_LINES = [
+    "I asked before offering my fix, and it turned out there was context I had no idea about.",
+    "Noticed how tired Jo looked; a short chat over coffee mattered more than the stand-up.",
+    "Said 'leave it with me' about the flaky deploy script. Slightly nervous, mostly glad.",
+    "Admitted I got the estimate wrong. Nobody made a fuss, which made it easier next time.",
+    "We agreed what we contribute to the support team. Felt less like waiting for orders.",
+    "Let the newest person speak first in the retro. They had the sharpest observation.",
+]
+ACKNOWLEDGEMENT_LINES = {
+    Acknowledgement.Behaviour.JUMPED_IN: "You picked up the release notes nobody owned. Thank you.",
+    Acknowledgement.Behaviour.SPOKE_UP: "You said what everyone was thinking in the planning meeting.",
+    Acknowledgement.Behaviour.TOOK_INITIATIVE: "Starting the onboarding checklist without being asked was great.",
+    Acknowledgement.Behaviour.HELPED: "Thanks for pairing with me on the migration yesterday.",
+    Acknowledgement.Behaviour.SAW_ME: "You asked how my dad was doing. It meant a lot.",
+    Acknowledgement.Behaviour.SHARED_KNOWLEDGE: "Your write-up on the billing quirks saved me an afternoon.",
+}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: str
+
+
+def demo_logins() -> list[DemoLogin]:
+    members = [DemoLogin(f"member{n}@{DEMO_DOMAIN}", f"member of {team}") for team, ns in TEAMS.items() for n in ns]
+    return [
+        DemoLogin(f"lead@{DEMO_DOMAIN}", "lead of North"),
+        DemoLogin(f"coach@{DEMO_DOMAIN}", "coach of the organisation"),
+        *members,
+    ]
+
+
+@transaction.atomic
+def demo_seed(*, now=None) -> bool:
+    """Create the demo world; False if it was there already."""
+    if settings.PRODUCTION:
+        raise ImproperlyConfigured("Demo data (with its shared password) is refused when DJANGO_ENV=production.")
+    if User.objects.filter(email=f"lead@{DEMO_DOMAIN}").exists():
+        return False
+    now = now or timezone.now()
+    rng = random.Random(2026)
+    organisation = OrganisationFactory(name="Demo Company", allow_domain_signup=True)
+    OrganisationDomainFactory(organisation=organisation, domain=DEMO_DOMAIN)
+
+    def person(email: str, name: str, **fields) -> User:
+        fields = {"organisation": organisation, "time_zone": "Europe/London", **fields}
+        return UserFactory(email=email, display_name=name, password=DEMO_PASSWORD, **fields)
+
+    lead = person(f"lead@{DEMO_DOMAIN}", "Morgan (lead)")
+    teams = {}
+    for team_name, numbers in TEAMS.items():
+        team = TeamFactory(organisation=organisation, name=team_name)
+        teams[team_name] = [person(f"member{n}@{DEMO_DOMAIN}", NAMES[n - 1]) for n in numbers]
+        for member in teams[team_name]:
+            MembershipFactory(team=team, user=member)
+        if team_name == "North":
+            MembershipFactory(team=team, user=lead, role=Membership.Role.LEAD)
+            teams[team_name].append(lead)
+    CoachAssignmentFactory(coach=person(f"coach@{DEMO_DOMAIN}", "Casey (coach)", organisation=None), organisation=organisation)
+
+    exercises = list(Exercise.objects.filter(is_active=True, mode__in=[Exercise.Mode.SOLO, Exercise.Mode.PAIR]))
+    for team_members in teams.values():
+        for member in team_members:
+            _history(rng=rng, member=member, teammates=team_members, exercises=exercises, now=now)
+    return True
+
+
+def _history(*, rng: random.Random, member: User, teammates: list[User], exercises: list, now) -> None:
+    keenness = rng.uniform(0.3, 1.0)  # some people practise more than others
+    for week in range(WEEKS_OF_HISTORY, 0, -1):
+        for _ in range(rng.randint(0, 4)):
+            if rng.random() > keenness:
+                continue
+            started = now - timedelta(weeks=week, days=-rng.randint(0, 6), hours=rng.randint(0, 10))
+            run = RunFactory(
+                user=member, exercise=rng.choice(exercises), started_at=started,
+                completed_at=started + timedelta(minutes=rng.randint(3, 12)) if rng.random() < 0.85 else None,
+            )
+            if run.completed_at and rng.random() < 0.5:
+                ReflectionFactory(
+                    author=member, run=run, body=rng.choice(REFLECTION_LINES), mood=rng.randint(2, 5),
+                    energy=rng.randint(1, 5), created_at=run.completed_at, updated_at=run.completed_at,
+                )
+        if rng.random() < keenness:
+            recipient = rng.choice([mate for mate in teammates if mate != member])
+            behaviour = rng.choice(list(ACKNOWLEDGEMENT_LINES))
+            acknowledgement = AcknowledgementFactory(
+                sender=member, recipient=recipient, behaviour=behaviour, message=ACKNOWLEDGEMENT_LINES[behaviour],
+                visibility=rng.choice(list(Acknowledgement.Visibility.values)),
+                created_at=now - timedelta(weeks=week, days=-rng.randint(0, 6)),
+                read_at=now - timedelta(weeks=week - 1) if rng.random() < 0.8 else None,
+            )
+            if rng.random() < 0.5:
+                ReactionFactory(acknowledgement=acknowledgement, user=recipient, kind=rng.choice(Reaction.Kind.values))

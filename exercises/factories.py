@@ -1,0 +1,52 @@
+import uuid
+
+import factory
+
+from accounts.factories import UserFactory
+from exercises.models import Exercise, Run, Step, Theme
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theme
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"theme-{n}")
+    name = factory.LazyAttribute(lambda theme: theme.slug.replace("-", " ").capitalize())
+    summary = "A theme for tests."
+    position = factory.Sequence(int)
+
+
+class ExerciseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Exercise
+
+    slug = factory.Sequence(lambda n: f"exercise-{n}")
+    theme = factory.SubFactory(ThemeFactory)
+    title = factory.Sequence(lambda n: f"Exercise {n}")
+    mode = Exercise.Mode.SOLO
+    duration_minutes = 5
+    summary = "An exercise for tests."
+    reflection_prompts = ["What did you notice?"]
+    steps = factory.RelatedFactoryList(
+        "exercises.factories.StepFactory", factory_related_name="exercise", size=2
+    )
+
+
+class StepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Step
+
+    exercise = factory.SubFactory(ExerciseFactory, steps=[])
+    position = factory.Sequence(lambda n: n + 1)
+    kind = Step.Kind.PROMPT
+    text = "Do the thing."
+
+
+class RunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Run
+
+    user = factory.SubFactory(UserFactory)
+    exercise = factory.SubFactory(ExerciseFactory)
+    client_id = factory.LazyFunction(uuid.uuid4)

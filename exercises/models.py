@@ -1,0 +1,99 @@
+"""The exercise catalogue (loaded from the content pack) and the runs people make of it."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+class Theme(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=80)
+    summary = models.CharField(max_length=240)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Exercise(models.Model):
+    class Mode(models.TextChoices):
+        SOLO = "solo"
+        PAIR = "pair"
+        GROUP = "group"
+
+    slug = models.SlugField(max_length=60, unique=True)
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="exercises")
+    title = models.CharField(max_length=80)
+    mode = models.CharField(max_length=5, choices=Mode.choices)
+    duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(2), MaxValueValidator(10)])
+    summary = models.CharField(max_length=240)
+    reflection_prompts = models.JSONField(default=list)
+    # An exercise dropped from the content pack is retired, not deleted: runs still point at it.
+    is_active = models.BooleanField(default=True)
+    content_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["theme__position", "slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Step(models.Model):
+    class Kind(models.TextChoices):
+        PROMPT = "prompt"
+        TIMER = "timer"
+        SHARE = "share"
+        CHECKIN = "checkin"
+        REFLECT = "reflect"
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    text = models.CharField(max_length=500)
+    seconds = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Timer steps only.")
+
+    class Meta:
+        ordering = ["exercise", "position"]
+        constraints = [models.UniqueConstraint(fields=["exercise", "position"], name="one_step_per_position")]
+
+    def __str__(self) -> str:
+        return f"{self.exercise.slug} #{self.position} ({self.kind})"
+
+
+class ContentPackLoad(models.Model):
+    """Each time a changed content pack was loaded; an unchanged pack is not loaded again, so
+    edits made in the admin survive restarts until the pack itself changes."""
+
+    version = models.PositiveIntegerField()
+    checksum = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        get_latest_by = "loaded_at"
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.checksum[:8]})"
+
+
+class Run(models.Model):
+    """One person doing one exercise: started, and perhaps completed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="runs")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="runs")
+    client_id = models.UUIDField(default=uuid.uuid4)
+    started_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "client_id"], name="run_client_id_unique")]
+        indexes = [models.Index(fields=["user", "completed_at"])]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} of {self.exercise_id}"

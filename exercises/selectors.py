@@ -1,0 +1,135 @@
+"""Reads about exercises: the catalogue, a person's runs, and what to do today."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Max, Prefetch, QuerySet
+from django.db.models.functions import TruncWeek
+
+from accounts.models import User
+from acknowledgements.selectors import unread_count
+from accounts.selectors import local_day_start, local_today
+from common.errors import NotFound
+from exercises.models import Exercise, Run, Step, Theme
+
+# Recommendations avoid the exercises of this many most recent completed runs.
+RECENT_RUNS_AVOIDED = 10
+# Daily recommendations are for one person; group exercises are run by a lead in a session.
+PERSONAL_MODES = (Exercise.Mode.SOLO, Exercise.Mode.PAIR)
+
+
+def themes_list() -> QuerySet[Theme]:
+    return Theme.objects.all()
+
+
+def _with_steps(exercises: QuerySet[Exercise]) -> QuerySet[Exercise]:
+    return exercises.select_related("theme").prefetch_related(
+        Prefetch("steps", queryset=Step.objects.order_by("position"))
+    )
+
+
+def exercises_list(*, theme: str | None = None, mode: str | None = None) -> QuerySet[Exercise]:
+    exercises = Exercise.objects.filter(is_active=True)
+    if theme:
+        exercises = exercises.filter(theme__slug=theme)
+    if mode:
+        exercises = exercises.filter(mode=mode)
+    return _with_steps(exercises).order_by("theme__position", "slug")
+
+
+def exercise_get(*, slug: str) -> Exercise:
+    exercise = _with_steps(Exercise.objects.filter(slug=slug, is_active=True)).first()
+    if exercise is None:
+        raise NotFound("No such exercise.", code="exercise_not_found")
+    return exercise
+
+
+def runs_for_user(*, user: User) -> QuerySet[Run]:
+    return Run.objects.filter(user=user).select_related("exercise__theme")
+
+
+@dataclass(frozen=True)
+class Streak:
+    weeks: int
+    this_week_done: bool
+
+
+@dataclass(frozen=True)
+class Today:
+    date: date
+    exercise: Exercise | None
+    completed_today: bool
+    streak: Streak
+    unread_acknowledgements: int
+
+
+def _tie_break(*parts) -> str:
+    """A stable per-person, per-day shuffle, so two people do not all get the same pick."""
+    return hashlib.sha256(":".join(str(part) for part in parts).encode()).hexdigest()
+
+
+def recommendation_for(*, user: User, day: date) -> Exercise | None:
+    """The exercise for this person on this local day.
+
+    Rotates themes (the theme done longest ago, or never, comes first) and avoids the last
+    exercises done. Only runs completed before the day count, so the pick holds all day.
+    """
+    before = Run.objects.filter(user=user, completed_at__lt=local_day_start(user=user, day=day))
+    theme_last_done = dict(
+        before.values_list("exercise__theme_id").annotate(last=Max("completed_at")).values_list("exercise__theme_id", "last")
+    )
+    exercise_last_done = dict(
+        before.values_list("exercise_id").annotate(last=Max("completed_at")).values_list("exercise_id", "last")
+    )
+    recent = set(before.order_by("-completed_at").values_list("exercise_id", flat=True)[:RECENT_RUNS_AVOIDED])
+    candidates = list(_with_steps(Exercise.objects.filter(is_active=True, mode__in=PERSONAL_MODES)))
+    if not candidates:
+        return None
+    never = datetime.min.replace(tzinfo=ZoneInfo("UTC"))
+    fresh = [exercise for exercise in candidates if exercise.pk not in recent] or candidates
+    theme_id = min(
+        {exercise.theme_id for exercise in fresh},
+        key=lambda tid: (theme_last_done.get(tid, never), _tie_break(user.pk, day, "theme", tid)),
+    )
+    return min(
+        (exercise for exercise in fresh if exercise.theme_id == theme_id),
+        key=lambda e: (exercise_last_done.get(e.pk, never), _tie_break(user.pk, day, e.slug)),
+    )
+
+
+def weekly_streak(*, user: User, today: date) -> Streak:
+    """Consecutive weeks (Monday to Sunday, local) with at least one completed run.
+
+    Gentle: a week not yet done does not break the streak until it is over.
+    """
+    zone = ZoneInfo(user.time_zone)
+    this_monday = today - timedelta(days=today.weekday())
+    horizon = local_day_start(user=user, day=this_monday - timedelta(weeks=104))
+    weeks_done = {
+        week.date() if isinstance(week, datetime) else week
+        for week in Run.objects.filter(user=user, completed_at__gte=horizon)
+        .annotate(week=TruncWeek("completed_at", tzinfo=zone))
+        .values_list("week", flat=True)
+        .distinct()
+    }
+    this_week_done = this_monday in weeks_done
+    monday = this_monday if this_week_done else this_monday - timedelta(weeks=1)
+    weeks = 0
+    while monday in weeks_done:
+        weeks += 1
+        monday -= timedelta(weeks=1)
+    return Streak(weeks=weeks, this_week_done=this_week_done)
+
+
+def today_for_user(*, user: User, now: datetime | None = None) -> Today:
+    day = local_today(user=user, now=now)
+    start = local_day_start(user=user, day=day)
+    return Today(
+        date=day,
+        exercise=recommendation_for(user=user, day=day),
+        completed_today=Run.objects.filter(user=user, completed_at__gte=start).exists(),
+        streak=weekly_streak(user=user, today=day),
+        unread_acknowledgements=unread_count(user=user),
+    )

@@ -1,0 +1,82 @@
+"""Writes about exercises: loading the content pack, starting and completing runs."""
+
+import uuid
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import person_lock
+from common.errors import NotFound
+from common.idempotency import create_once
+from exercises.content import DEFAULT_PACK, read_pack
+from exercises.models import ContentPackLoad, Exercise, Run, Step, Theme
+
+
+@transaction.atomic
+def content_pack_load(*, directory: Path = DEFAULT_PACK, force: bool = False) -> ContentPackLoad | None:
+    """Bring the catalogue in line with the content pack; None when it was already loaded.
+
+    Upserts by slug, so loading again updates and never duplicates. Exercises that left the
+    pack are retired, not deleted. An unchanged pack is skipped so admin edits survive restarts.
+    """
+    pack = read_pack(directory)
+    latest = ContentPackLoad.objects.order_by("-loaded_at", "-pk").first()
+    if not force and latest is not None and latest.checksum == pack.checksum:
+        return None
+
+    themes = {}
+    for theme in pack.themes:
+        themes[theme.slug], _ = Theme.objects.update_or_create(
+            slug=theme.slug, defaults={"name": theme.name, "summary": theme.summary, "position": theme.position}
+        )
+    for content in pack.exercises:
+        exercise, _ = Exercise.objects.update_or_create(
+            slug=content.slug,
+            defaults={
+                "theme": themes[content.theme],
+                "title": content.title,
+                "mode": content.mode,
+                "duration_minutes": content.duration_minutes,
+                "summary": content.summary,
+                "reflection_prompts": list(content.reflection_prompts),
+                "is_active": True,
+                "content_version": pack.version,
+            },
+        )
+        wanted = [(step.kind, step.text, step.seconds) for step in content.steps]
+        if list(exercise.steps.order_by("position").values_list("kind", "text", "seconds")) != wanted:
+            exercise.steps.all().delete()
+            Step.objects.bulk_create(
+                Step(exercise=exercise, position=position, kind=kind, text=text, seconds=seconds)
+                for position, (kind, text, seconds) in enumerate(wanted, start=1)
+            )
+    Exercise.objects.exclude(slug__in=[content.slug for content in pack.exercises]).update(is_active=False)
+    return ContentPackLoad.objects.create(version=pack.version, checksum=pack.checksum)
+
+
+@transaction.atomic
+def run_start(*, user: User, exercise_slug: str, client_id: uuid.UUID) -> tuple[Run, bool]:
+    """Start a run; the same client_id again returns the first run (and False)."""
+    person_lock(user=user)
+    exercise = Exercise.objects.filter(slug=exercise_slug, is_active=True).first()
+    if exercise is None:
+        raise NotFound("No such exercise.", code="exercise_not_found", field="exercise")
+    return create_once(
+        Run.objects.filter(user=user),
+        client_id=client_id,
+        create=lambda: Run.objects.create(user=user, exercise=exercise, client_id=client_id),
+    )
+
+
+@transaction.atomic
+def run_complete(*, user: User, run_id: int) -> Run:
+    """Mark one's own run done. Completing twice keeps the first completion time."""
+    run = Run.objects.select_for_update().select_related("exercise__theme").filter(pk=run_id, user=user).first()
+    if run is None:
+        raise NotFound("No such run among yours.", code="run_not_found")
+    if run.completed_at is None:
+        run.completed_at = timezone.now()
+        run.save(update_fields=["completed_at"])
+    return run

@@ -1,0 +1,19 @@
+import uuid
+
+import factory
+
+from accounts.factories import UserFactory
+from reflections import crypto
+from reflections.models import Reflection
+
+
+class ReflectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reflection
+        exclude = ["body"]
+
+    author = factory.SubFactory(UserFactory)
+    body = factory.Faker("paragraph")
+    body_ciphertext = factory.LazyAttribute(lambda reflection: crypto.encrypt(reflection.body))
+    mood = 3
+    client_id = factory.LazyFunction(uuid.uuid4)

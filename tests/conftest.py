@@ -1,0 +1,99 @@
+import os
+
+import pytest
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.factories import OrganisationFactory, UserFactory
+from teams.factories import CoachAssignmentFactory, MembershipFactory, TeamFactory
+from teams.models import Membership
+
+
+def pytest_configure(config):
+    """With HUMBLE_REQUIRE_SERVICES=1 (CI's second pass) the real services must be configured
+    and answering: a missing variable or a service that is down fails the run, never skips."""
+    if os.environ.get("HUMBLE_REQUIRE_SERVICES") != "1":
+        return
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if not os.environ.get(name):
+            raise pytest.UsageError(f"HUMBLE_REQUIRE_SERVICES=1 but {name} is not set.")
+    import redis
+
+    try:
+        redis.Redis.from_url(os.environ["REDIS_URL"], socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        raise pytest.UsageError(f"REDIS_URL is set but Redis does not answer: {error}") from None
+
+
+@pytest.fixture(autouse=True)
+def _quick_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def client_for():
+    """An API client signed in as the given person, with a real access token."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def anonymous() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def organisation():
+    return OrganisationFactory()
+
+
+@pytest.fixture
+def team(organisation):
+    return TeamFactory(organisation=organisation)
+
+
+@pytest.fixture
+def member(team):
+    return MembershipFactory(team=team).user
+
+
+@pytest.fixture
+def teammate(team):
+    return MembershipFactory(team=team).user
+
+
+@pytest.fixture
+def lead(team):
+    return MembershipFactory(team=team, role=Membership.Role.LEAD).user
+
+
+@pytest.fixture
+def coach(organisation):
+    return CoachAssignmentFactory(organisation=organisation).coach
+
+
+@pytest.fixture
+def colleague(organisation):
+    """Same organisation, no team in common."""
+    return MembershipFactory(team=TeamFactory(organisation=organisation)).user
+
+
+@pytest.fixture
+def outsider():
+    """Someone in another organisation altogether."""
+    return MembershipFactory().user
+
+
+@pytest.fixture
+def staff_admin():
+    return UserFactory(organisation=None, is_staff=True, is_superuser=True)
+
+
+def error_codes(response) -> list[tuple[str | None, str]]:
+    """The (attr, code) pairs of a standard error body."""
+    return [(error["attr"], error["code"]) for error in response.json()["errors"]]
