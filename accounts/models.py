@@ -41,6 +41,10 @@ class OrganisationDomain(models.Model):
 
 
 class UserManager(BaseUserManager):
+    def get_by_natural_key(self, email):
+        # People type their email in any case; it is stored lower-case and unique regardless.
+        return self.get(email__iexact=email)
+
     def create_user(self, email, password=None, **fields):
         user = self.model(email=self.normalize_email(email).lower(), **fields)
         user.set_password(password)

@@ -42,6 +42,11 @@ class HumbleExceptionHandler(ExceptionHandler):
             return as_api_exception(exc)
         return super().convert_known_exceptions(exc)
 
+    def report_exception(self, exc, response) -> None:
+        # A business rule saying "unavailable" (503) is an answer, not a crash to report.
+        if not isinstance(self.exc, errors.DomainError):
+            super().report_exception(exc, response)
+
 
 def _error(status_code: int, code: str, detail: str) -> JsonResponse:
     kind = "server_error" if status_code >= 500 else "client_error"

@@ -5,7 +5,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.pagination import InOrder
+from api.pagination import InOrder, ThemeOrder
 from exercises.models import Exercise, Theme
 from exercises.selectors import exercise_get, exercises_list, runs_for_user, themes_list, today_for_user
 from exercises.services import run_complete, run_start
@@ -80,7 +80,7 @@ class RunStartSerializer(serializers.Serializer):
 
 class Themes(generics.ListAPIView):
     serializer_class = ThemeSerializer
-    pagination_class = InOrder
+    pagination_class = ThemeOrder
 
     def get_queryset(self):
         return themes_list()

@@ -18,3 +18,7 @@ class InOrder(CursorPagination):
     page_size = 100
     page_size_query_param = "limit"
     max_page_size = 100
+
+
+class ThemeOrder(InOrder):
+    ordering = ("position", "id")

@@ -20,6 +20,7 @@ class ThemeFactory(factory.django.DjangoModelFactory):
 class ExerciseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Exercise
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"exercise-{n}")
     theme = factory.SubFactory(ThemeFactory)

@@ -1,0 +1,142 @@
+"""The exercise catalogue: the content pack in the repo, and reading it over the API."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from exercises.content import DEFAULT_PACK, ContentPackError, read_pack
+from exercises.factories import ExerciseFactory, ThemeFactory
+from exercises.models import ContentPackLoad, Exercise, Step, Theme
+from exercises.services import content_pack_load
+from tests.conftest import error_codes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pack(tmp_path) -> Path:
+    """A private copy of the real content pack, to change in a test."""
+    copy = tmp_path / "content"
+    shutil.copytree(DEFAULT_PACK, copy)
+    return copy
+
+
+# The content pack
+
+
+def test_the_shipped_pack_covers_every_theme_in_every_mode():
+    content = read_pack()
+    assert len(content.exercises) >= 24
+    assert len(content.themes) == 6
+    for theme in content.themes:
+        modes = {exercise.mode for exercise in content.exercises if exercise.theme == theme.slug}
+        assert modes == {"solo", "pair", "group"}, theme.slug
+    assert all(2 <= exercise.duration_minutes <= 10 for exercise in content.exercises)
+
+
+def test_loading_the_pack_twice_creates_nothing_twice(pack):
+    content_pack_load(directory=pack)
+    counts = (Theme.objects.count(), Exercise.objects.count(), Step.objects.count())
+    assert content_pack_load(directory=pack, force=True) is not None
+    assert (Theme.objects.count(), Exercise.objects.count(), Step.objects.count()) == counts
+    assert counts[1] == len(read_pack(pack).exercises)
+
+
+def test_an_unchanged_pack_is_not_loaded_again_so_admin_edits_survive(pack):
+    content_pack_load(directory=pack)
+    Exercise.objects.filter(slug="ask-before-you-tell").update(title="Edited in the admin")
+    assert content_pack_load(directory=pack) is None
+    assert Exercise.objects.get(slug="ask-before-you-tell").title == "Edited in the admin"
+    assert ContentPackLoad.objects.count() == 1
+
+
+def test_a_changed_pack_updates_exercises_and_their_steps_in_place(pack):
+    content_pack_load(directory=pack)
+    exercise = Exercise.objects.get(slug="ask-before-you-tell")
+    file = pack / "exercises" / "humble-inquiry.toml"
+    file.write_text(file.read_text().replace('title = "Ask before you tell"', 'title = "Ask first"'))
+    assert content_pack_load(directory=pack) is not None
+    exercise.refresh_from_db()
+    assert exercise.title == "Ask first"
+    assert list(exercise.steps.values_list("position", flat=True)) == list(range(1, exercise.steps.count() + 1))
+
+
+def test_an_exercise_dropped_from_the_pack_is_retired_not_deleted(pack):
+    content_pack_load(directory=pack)
+    file = pack / "exercises" / "humble-inquiry.toml"
+    text = file.read_text()
+    start = text.index('[[exercise]]\nslug = "ask-before-you-tell"')
+    end = text.index("[[exercise]]", start + 1)
+    file.write_text(text[:start] + text[end:])
+    content_pack_load(directory=pack)
+    assert Exercise.objects.get(slug="ask-before-you-tell").is_active is False
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ('mode = "solo"', 'mode = "trio"'),
+        ("duration_minutes = 5", "duration_minutes = 45"),
+        ('kind = "reflect"', 'kind = "dance"'),
+        ('theme = "humble-inquiry"', 'theme = "nowhere"'),
+        ("[[exercise]]", "[[exercise]"),
+    ],
+)
+def test_a_broken_pack_is_refused_and_loads_nothing(pack, old, new):
+    file = pack / "exercises" / "humble-inquiry.toml"
+    file.write_text(file.read_text().replace(old, new, 1))
+    with pytest.raises(ContentPackError):
+        content_pack_load(directory=pack)
+    assert Exercise.objects.count() == 0
+
+
+# Reading the catalogue
+
+
+def test_the_themes_are_listed_in_their_order(client_for, member):
+    ThemeFactory(slug="second", position=2)
+    ThemeFactory(slug="first", position=1)
+    body = client_for(member).get("/api/v1/themes").json()
+    assert [theme["slug"] for theme in body["results"]] == ["first", "second"]
+
+
+def test_exercises_can_be_filtered_by_theme_and_mode(client_for, member):
+    theme = ThemeFactory(slug="inquiry")
+    wanted = ExerciseFactory(theme=theme, mode=Exercise.Mode.PAIR)
+    ExerciseFactory(theme=theme, mode=Exercise.Mode.SOLO)
+    ExerciseFactory(mode=Exercise.Mode.PAIR)
+    response = client_for(member).get("/api/v1/exercises", {"theme": "inquiry", "mode": "pair"})
+    assert [exercise["slug"] for exercise in response.json()["results"]] == [wanted.slug]
+
+
+def test_an_exercise_comes_with_its_ordered_steps(client_for, member):
+    exercise = ExerciseFactory()
+    body = client_for(member).get(f"/api/v1/exercises/{exercise.slug}").json()
+    assert [step["position"] for step in body["steps"]] == sorted(step.position for step in exercise.steps.all())
+    assert body["theme"]["slug"] == exercise.theme.slug
+
+
+def test_a_retired_exercise_is_not_in_the_catalogue(client_for, member):
+    retired = ExerciseFactory(is_active=False)
+    client = client_for(member)
+    assert client.get(f"/api/v1/exercises/{retired.slug}").status_code == 404
+    assert client.get("/api/v1/exercises").json()["results"] == []
+
+
+@pytest.mark.parametrize("query, attr", [({"mode": "trio"}, "mode"), ({"theme": "no-such-theme"}, "theme")])
+def test_a_nonsense_filter_is_a_clear_error(client_for, member, query, attr):
+    response = client_for(member).get("/api/v1/exercises", query)
+    assert response.status_code == 400
+    assert [a for a, _ in error_codes(response)] == [attr]
+
+
+def test_an_unknown_exercise_is_not_found(client_for, member):
+    response = client_for(member).get("/api/v1/exercises/no-such-thing")
+    assert response.status_code == 404
+    assert error_codes(response) == [(None, "exercise_not_found")]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/themes", "/api/v1/exercises", "/api/v1/exercises/anything"])
+def test_the_catalogue_needs_a_signed_in_person(anonymous, path):
+    assert anonymous.get(path).status_code == 401

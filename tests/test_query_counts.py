@@ -1,0 +1,108 @@
+"""Each endpoint costs a fixed number of queries, whatever the amount of data behind it."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
+from acknowledgements.models import Acknowledgement
+from exercises.factories import ExerciseFactory, RunFactory, ThemeFactory
+from exercises.models import Exercise
+from reflections.factories import ReflectionFactory
+from teams.factories import MembershipFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+FEW, MANY = 2, 20  # MANY still fits one page, so every row is serialised
+
+
+def queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, response.content
+    return len(captured)
+
+
+def add_acknowledgements(*, n, sender, recipient, visibility=Acknowledgement.Visibility.TEAM):
+    for _ in range(n):
+        acknowledgement = AcknowledgementFactory(sender=sender, recipient=recipient, visibility=visibility)
+        ReactionFactory(acknowledgement=acknowledgement, user=recipient)
+        ReactionFactory(acknowledgement=acknowledgement, user=sender)
+
+
+def grows_flat(client, path, add_rows, expected: int) -> None:
+    add_rows(FEW)
+    few = queries(client, path)
+    add_rows(MANY - FEW)
+    many = queries(client, path)
+    assert (few, many) == (expected, expected)
+
+
+def test_profile(client_for, member, organisation):
+    grows_flat(
+        client_for(member), "/api/v1/me",
+        lambda n: [MembershipFactory(user=member, team=TeamFactory(organisation=organisation)) for _ in range(n)], 4,
+    )
+
+
+def test_my_teams(client_for, member, organisation):
+    grows_flat(
+        client_for(member), "/api/v1/teams",
+        lambda n: [MembershipFactory(user=member, team=TeamFactory(organisation=organisation)) for _ in range(n)], 2,
+    )
+
+
+def test_a_team_with_its_members(client_for, member, team):
+    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}", lambda n: MembershipFactory.create_batch(n, team=team), 3)
+
+
+def test_the_team_feed(client_for, member, teammate, team):
+    grows_flat(
+        client_for(member), f"/api/v1/teams/{team.pk}/feed",
+        lambda n: add_acknowledgements(n=n, sender=teammate, recipient=member), 4,
+    )
+
+
+def test_acknowledgements_received(client_for, member, teammate):
+    grows_flat(
+        client_for(member), "/api/v1/acknowledgements/received",
+        lambda n: add_acknowledgements(n=n, sender=teammate, recipient=member), 3,
+    )
+
+
+def test_acknowledgements_sent(client_for, member, teammate):
+    grows_flat(
+        client_for(member), "/api/v1/acknowledgements/sent",
+        lambda n: add_acknowledgements(n=n, sender=member, recipient=teammate), 3,
+    )
+
+
+def test_themes(client_for, member):
+    grows_flat(client_for(member), "/api/v1/themes", lambda n: ThemeFactory.create_batch(n), 2)
+
+
+def test_exercises(client_for, member):
+    grows_flat(client_for(member), "/api/v1/exercises", lambda n: ExerciseFactory.create_batch(n), 3)
+
+
+def test_runs(client_for, member):
+    grows_flat(client_for(member), "/api/v1/runs", lambda n: RunFactory.create_batch(n, user=member), 2)
+
+
+def test_reflections(client_for, member):
+    theme = ThemeFactory()
+
+    def add(n):
+        for reflection in ReflectionFactory.create_batch(n, author=member):
+            reflection.themes.add(theme)
+
+    grows_flat(client_for(member), "/api/v1/reflections", add, 3)
+
+
+def test_today(client_for, member):
+    def add(n):
+        for _ in range(n):
+            RunFactory(user=member, exercise=ExerciseFactory(mode=Exercise.Mode.SOLO), completed_at="2026-01-05T10:00Z")
+        AcknowledgementFactory.create_batch(n, recipient=member, sender__organisation=member.organisation)
+
+    grows_flat(client_for(member), "/api/v1/today", add, 9)
