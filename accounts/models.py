@@ -89,3 +89,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.email.lower()
+
+
+class ConnectionTicket(models.Model):
+    """A single-use, 30-second pass to open a WebSocket, for clients that cannot send an
+    Authorization header on the upgrade. Only its hash is stored."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)

@@ -26,3 +26,8 @@ def seconds_until_local_midnight(*, user: User, now: datetime | None = None) -> 
     tomorrow = local_day_start(user=user, day=here.date() + timedelta(days=1))
     return max(1, int((tomorrow - here).total_seconds()))
 
+
+
+def public_person(user: User) -> dict:
+    """A person as colleagues see them, in responses and events: never their email."""
+    return {"id": user.pk, "display_name": user.display_name or "A colleague"}

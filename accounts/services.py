@@ -1,13 +1,18 @@
 """Writes about people: profiles, and turning a Firebase sign-in into an account."""
 
+import hashlib
 import re
+import secrets
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from firebase_admin import auth as firebase_auth
 
 from accounts import firebase
-from accounts.models import OrganisationDomain, User
+from accounts.models import ConnectionTicket, OrganisationDomain, User
 from common.errors import Invalid, NotAllowed, Unauthenticated, Unavailable
 
 LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
@@ -93,3 +98,27 @@ def _usable(user: User) -> User:
     if not user.is_active:
         raise NotAllowed("This account is disabled.", code="account_disabled")
     return user
+
+
+def _ticket_hash(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+@transaction.atomic
+def connection_ticket_issue(*, user: User) -> tuple[str, datetime]:
+    ticket = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + timedelta(seconds=settings.REALTIME_TICKET_SECONDS)
+    ConnectionTicket.objects.create(key_hash=_ticket_hash(ticket), user=user, expires_at=expires_at)
+    ConnectionTicket.objects.filter(expires_at__lt=timezone.now() - timedelta(hours=1)).delete()
+    return ticket, expires_at
+
+
+@transaction.atomic
+def connection_ticket_redeem(*, ticket: str) -> User | None:
+    """The ticket's person, once: a used, expired or unknown ticket gives None."""
+    now = timezone.now()
+    tickets = ConnectionTicket.objects.filter(key_hash=_ticket_hash(ticket), used_at=None, expires_at__gt=now)
+    user_id = tickets.values_list("user_id", flat=True).first()
+    if user_id is None or not tickets.update(used_at=now):
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()

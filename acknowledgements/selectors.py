@@ -36,7 +36,9 @@ def feed_for_team(*, user: User, team_id: int) -> QuerySet[Acknowledgement]:
     require_member(user=user, team_id=team_id)
     members = Membership.objects.filter(team_id=team_id).values("user_id")
     return _for_display(
-        Acknowledgement.objects.filter(_on_team_feed()).filter(Q(sender__in=members) | Q(recipient__in=members))
+        Acknowledgement.objects.filter(_on_team_feed(), organisation_id=user.organisation_id).filter(
+            Q(sender__in=members) | Q(recipient__in=members)
+        )
     )
 
 

@@ -7,11 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import local_day_start, local_today, seconds_until_local_midnight
+from accounts.selectors import local_day_start, local_today, public_person, seconds_until_local_midnight
 from accounts.services import person_lock
 from acknowledgements.models import MESSAGE_MAX_LENGTH, Acknowledgement, Reaction, Report
 from acknowledgements.selectors import acknowledgement_for
 from common.errors import Invalid, LimitReached, NotAllowed, NotFound
+from events.services import events_record
 
 
 @transaction.atomic
@@ -68,6 +69,17 @@ def acknowledgement_create(
         visibility=visibility,
         client_id=client_id,
     )
+    events_record(
+        user_ids=[recipient.pk],
+        type="acknowledgement.received",
+        data={
+            "acknowledgement_id": acknowledgement.pk,
+            "sender": public_person(sender),
+            "behaviour": behaviour,
+            "visibility": visibility,
+            "message": message,
+        },
+    )
     return acknowledgement_for(user=sender, acknowledgement_id=acknowledgement.pk), True
 
 
@@ -87,7 +99,17 @@ def reaction_add(*, user: User, acknowledgement_id: int, kind: str) -> Acknowled
     if kind not in Reaction.Kind.values:
         raise Invalid("Unknown reaction.", code="invalid_choice", field="kind")
     acknowledgement = acknowledgement_for(user=user, acknowledgement_id=acknowledgement_id)
-    Reaction.objects.get_or_create(acknowledgement=acknowledgement, user=user, kind=kind)
+    _, created = Reaction.objects.get_or_create(acknowledgement=acknowledgement, user=user, kind=kind)
+    if created:
+        events_record(
+            user_ids={acknowledgement.sender_id, acknowledgement.recipient_id} - {user.pk},
+            type="acknowledgement.reaction",
+            data={
+                "acknowledgement_id": acknowledgement.pk,
+                "kind": kind,
+                "by": public_person(user),
+            },
+        )
     return acknowledgement_for(user=user, acknowledgement_id=acknowledgement_id)
 
 
@@ -115,6 +137,11 @@ def acknowledgement_hide(*, user: User, acknowledgement_id: int) -> Acknowledgem
 @transaction.atomic
 def acknowledgement_report(*, user: User, acknowledgement_id: int, reason: str = "") -> Report:
     """Anyone who can see it says it is not OK: it leaves the team feed until an admin reviews it."""
+    # A retry finds the first report even though the report took the acknowledgement off the
+    # feed, which may have been the only place this person could see it.
+    existing = Report.objects.filter(acknowledgement_id=acknowledgement_id, reporter=user).first()
+    if existing is not None:
+        return existing
     acknowledgement = acknowledgement_for(user=user, acknowledgement_id=acknowledgement_id)
     if len(reason) > 500:
         raise Invalid("At most 500 characters.", code="max_length", field="reason")

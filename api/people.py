@@ -1,13 +1,15 @@
-"""Serialised shapes shared by several doors' responses: a person as others see them."""
+"""Serialised shapes shared by several responses: a person as others see them."""
 
 from rest_framework import serializers
+
+from accounts.selectors import public_person
 
 
 class PersonSerializer(serializers.Serializer):
     """What a colleague sees of someone: never their email."""
 
-    id = serializers.IntegerField(read_only=True)
-    display_name = serializers.SerializerMethodField()
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
 
-    def get_display_name(self, user) -> str:
-        return user.display_name or "A colleague"
+    def to_representation(self, user):
+        return public_person(user)

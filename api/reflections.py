@@ -18,6 +18,7 @@ class ReflectionSerializer(serializers.Serializer):
     energy = serializers.IntegerField(allow_null=True)
     themes = serializers.SerializerMethodField()
     run = serializers.IntegerField(source="run_id", allow_null=True)
+    session = serializers.IntegerField(source="session_id", allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -36,6 +37,7 @@ class ReflectionWriteSerializer(serializers.Serializer):
     energy = serializers.IntegerField(min_value=1, max_value=5, allow_null=True, required=False)
     themes = serializers.ListField(child=serializers.SlugField(max_length=60), max_length=6, required=False)
     run = serializers.IntegerField(min_value=1, allow_null=True, required=False)
+    session = serializers.IntegerField(min_value=1, allow_null=True, required=False)
 
 
 class ReflectionCreateSerializer(ReflectionWriteSerializer):
@@ -43,7 +45,7 @@ class ReflectionCreateSerializer(ReflectionWriteSerializer):
 
 
 def _service_arguments(validated: dict) -> dict:
-    renames = {"themes": "theme_slugs", "run": "run_id"}
+    renames = {"themes": "theme_slugs", "run": "run_id", "session": "session_id"}
     return {renames.get(key, key): value for key, value in validated.items()}
 
 

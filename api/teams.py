@@ -30,13 +30,11 @@ class MembershipSerializer(serializers.Serializer):
         return _join_code_for(membership)
 
 
-class MemberSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="user.id")
-    display_name = serializers.SerializerMethodField()
+class MemberSerializer(PersonSerializer):
     role = serializers.CharField()
 
-    def get_display_name(self, membership) -> str:
-        return PersonSerializer().get_display_name(membership.user)
+    def to_representation(self, membership):
+        return {**super().to_representation(membership.user), "role": membership.role}
 
 
 class TeamSerializer(serializers.Serializer):

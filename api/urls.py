@@ -3,7 +3,7 @@ one optional."""
 
 from django.urls import path
 
-from api import acknowledgements, auth, exercises, me, reflections, teams
+from api import acknowledgements, auth, exercises, group_sessions, me, realtime, reflections, teams
 
 urlpatterns = [
     path("auth/token", auth.SignIn.as_view(), name="auth-token"),
@@ -15,6 +15,9 @@ urlpatterns = [
     path("teams/join", teams.JoinTeam.as_view(), name="team-join"),
     path("teams/<int:team_id>", teams.TeamDetail.as_view(), name="team"),
     path("teams/<int:team_id>/feed", acknowledgements.TeamFeed.as_view(), name="team-feed"),
+    path("teams/<int:team_id>/sessions", group_sessions.TeamSessions.as_view(), name="team-sessions"),
+    path("sessions/<int:session_id>", group_sessions.SessionDetail.as_view(), name="session"),
+    path("realtime/ticket", realtime.Ticket.as_view(), name="realtime-ticket"),
     path("themes", exercises.Themes.as_view(), name="themes"),
     path("exercises", exercises.Exercises.as_view(), name="exercises"),
     path("exercises/<slug:slug>", exercises.ExerciseDetail.as_view(), name="exercise"),

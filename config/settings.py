@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "reflections",
     "acknowledgements",
     "nudges",
+    "events",
+    "group_sessions",
     "demo",
 ]
 
@@ -158,6 +160,15 @@ if PRODUCTION and os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):
     raise ImproperlyConfigured("FIREBASE_AUTH_EMULATOR_HOST must not be set when DJANGO_ENV=production.")
 
 ACKNOWLEDGEMENT_DAILY_LIMIT = env.integer("ACKNOWLEDGEMENT_DAILY_LIMIT", default=10)
+
+# Realtime: event log retention, heartbeats, presence, and the largest frame a client may send.
+EVENT_RETENTION_DAYS = env.integer("EVENT_RETENTION_DAYS", default=30)
+REALTIME_HEARTBEAT_SECONDS = env.integer("REALTIME_HEARTBEAT_SECONDS", default=10)
+PRESENCE_GRACE_SECONDS = env.integer("PRESENCE_GRACE_SECONDS", default=15)
+# A connection not heard from for this long is gone (its process died without closing it).
+PRESENCE_STALE_SECONDS = 3 * REALTIME_HEARTBEAT_SECONDS
+REALTIME_MAX_FRAME_BYTES = 8192
+REALTIME_TICKET_SECONDS = 30
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],

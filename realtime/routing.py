@@ -1,4 +1,10 @@
-"""WebSocket routes. The per-user event stream and live session rooms arrive with the
-realtime issue; until then no WebSocket path is served and every connection is refused."""
+"""WebSocket routes. A trailing slash is optional, as on the HTTP API."""
 
-websocket_urlpatterns: list = []
+from django.urls import re_path
+
+from realtime.consumers import EventStreamConsumer, SessionRoomConsumer
+
+websocket_urlpatterns = [
+    re_path(r"^ws/v1/events/?$", EventStreamConsumer.as_asgi()),
+    re_path(r"^ws/v1/sessions/(?P<session_id>[0-9]{1,18})/?$", SessionRoomConsumer.as_asgi()),
+]

@@ -27,6 +27,9 @@ class Reflection(models.Model):
     )
     themes = models.ManyToManyField(Theme, blank=True, related_name="+")
     run = models.ForeignKey(Run, null=True, blank=True, on_delete=models.SET_NULL, related_name="reflections")
+    session = models.ForeignKey(
+        "group_sessions.GroupSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     client_id = models.UUIDField(default=uuid.uuid4)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

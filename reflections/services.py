@@ -11,6 +11,7 @@ from accounts.services import person_lock
 from common.errors import Invalid, NotFound
 from common.idempotency import create_once
 from exercises.models import Run, Theme
+from group_sessions.models import GroupSession
 from reflections import crypto
 from reflections.models import BODY_MAX_LENGTH, Reflection
 from reflections.selectors import reflection_for_author
@@ -37,6 +38,15 @@ def _themes(slugs: list[str]) -> list[Theme]:
     return themes
 
 
+def _attended_session(*, author: User, session_id: int | None) -> GroupSession | None:
+    if session_id is None:
+        return None
+    session = GroupSession.objects.filter(pk=session_id, connections__user=author).distinct().first()
+    if session is None:
+        raise NotFound("No such session that you took part in.", code="session_not_found", field="session")
+    return session
+
+
 def _own_run(*, author: User, run_id: int | None) -> Run | None:
     if run_id is None:
         return None
@@ -57,6 +67,7 @@ def reflection_create(
     energy: int | None = None,
     theme_slugs: list[str] = (),
     run_id: int | None = None,
+    session_id: int | None = None,
 ) -> tuple[Reflection, bool]:
     """Write a reflection; the same client_id again returns the first one (and False)."""
     person_lock(user=author)
@@ -65,10 +76,17 @@ def reflection_create(
     _check_rating(energy, "energy")
     themes = _themes(list(theme_slugs))
     run = _own_run(author=author, run_id=run_id)
+    session = _attended_session(author=author, session_id=session_id)
 
     def create() -> Reflection:
         reflection = Reflection.objects.create(
-            author=author, body_ciphertext=crypto.encrypt(body), mood=mood, energy=energy, run=run, client_id=client_id
+            author=author,
+            body_ciphertext=crypto.encrypt(body),
+            mood=mood,
+            energy=energy,
+            run=run,
+            session=session,
+            client_id=client_id,
         )
         reflection.themes.set(themes)
         return reflection
@@ -80,7 +98,15 @@ def reflection_create(
 @sensitive_variables("body")
 @transaction.atomic
 def reflection_update(
-    *, author: User, reflection_id: int, body=UNSET, mood=UNSET, energy=UNSET, theme_slugs=UNSET, run_id=UNSET
+    *,
+    author: User,
+    reflection_id: int,
+    body=UNSET,
+    mood=UNSET,
+    energy=UNSET,
+    theme_slugs=UNSET,
+    run_id=UNSET,
+    session_id=UNSET,
 ) -> Reflection:
     """Change any of the given parts of one's own reflection; parts not given stay as they are."""
     reflection = reflection_for_author(author=author, reflection_id=reflection_id)
@@ -93,6 +119,8 @@ def reflection_update(
             setattr(reflection, field, value)
     if run_id is not UNSET:
         reflection.run = _own_run(author=author, run_id=run_id)
+    if session_id is not UNSET:
+        reflection.session = _attended_session(author=author, session_id=session_id)
     if theme_slugs is not UNSET:
         reflection.themes.set(_themes(list(theme_slugs)))
     reflection.updated_at = timezone.now()

@@ -1,0 +1,31 @@
+"""Where events go live: the channel-layer groups both the domain (publishing) and the
+realtime door (subscribing) agree on, and the publishing itself.
+
+Channel layers deliver at most once, so publishing never fails a change: the event is already
+stored, and a client that missed the push catches up from the log.
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def session_group(session_id: int) -> str:
+    return f"session.{session_id}"
+
+
+def publish(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # the layer being down must not undo or fail a committed change
+        logger.warning("could not publish to %s; clients will catch up on reconnect", group, exc_info=True)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GroupSessionsConfig(AppConfig):
+    name = "group_sessions"
+    verbose_name = "Live group sessions"

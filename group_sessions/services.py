@@ -1,0 +1,268 @@
+"""Every change to a live group session: one function per command, each recording the events
+it causes and announcing the change to the room after commit.
+
+Facilitator commands carry the session version the client last saw; a command against an old
+version is refused (stale_version), so two "next" taps at once advance once.
+"""
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import public_person
+from common.errors import Conflict, Invalid, NotAllowed, NotFound
+from events.channels import publish, session_group
+from events.services import events_record
+from exercises.models import Exercise, Step
+from group_sessions.models import SHARE_MAX_LENGTH, Connection, GroupSession, Share
+from group_sessions.selectors import (
+    ROUND_KINDS,
+    participant_ids,
+    people_view,
+    present_user_ids,
+    require_session_member,
+    round_for,
+    session_for_member,
+    state_view,
+)
+from teams.models import Membership
+
+EXTEND_SECONDS_RANGE = (10, 600)
+
+
+def _announce(session_id: int, *frames: dict) -> None:
+    """Send frames to everyone in the room once the change is committed."""
+    transaction.on_commit(
+        lambda: [publish(session_group(session_id), {"type": "room.frame", "frame": frame}) for frame in frames]
+    )
+
+
+def _deadline_for(step: Step | None):
+    return timezone.now() + timedelta(seconds=step.seconds) if step and step.seconds else None
+
+
+@transaction.atomic
+def session_start(*, lead: User, team_id: int, exercise_slug: str, client_id: uuid.UUID) -> tuple[GroupSession, bool]:
+    """A lead starts a live group exercise for their team; the members are told at once."""
+    membership = Membership.objects.select_related("team").filter(team_id=team_id, user=lead).first()
+    if membership is None:
+        raise NotFound("No such team among yours.", code="team_not_found")
+    existing = GroupSession.objects.filter(started_by=lead, client_id=client_id).first()
+    if existing is not None:
+        return session_for_member(user=lead, session_id=existing.pk), False
+    if membership.role != Membership.Role.LEAD:
+        raise NotAllowed("Only the team's lead can start a group exercise.", code="not_team_lead")
+    exercise = Exercise.objects.filter(slug=exercise_slug, is_active=True).first()
+    if exercise is None:
+        raise NotFound("No such exercise.", code="exercise_not_found", field="exercise")
+    if exercise.mode != Exercise.Mode.GROUP:
+        raise Invalid("Only group exercises run as a live session.", code="not_a_group_exercise", field="exercise")
+    if GroupSession.objects.filter(team_id=team_id).exclude(phase=GroupSession.Phase.ENDED).exists():
+        raise Conflict("The team already has a live session.", code="session_already_live")
+    try:
+        with transaction.atomic():
+            session = GroupSession.objects.create(
+                team_id=team_id, exercise=exercise, started_by=lead, facilitator=lead, client_id=client_id
+            )
+    except IntegrityError:  # another start won the race for this team
+        raise Conflict("The team already has a live session.", code="session_already_live") from None
+    members = Membership.objects.filter(team_id=team_id).exclude(user=lead).values_list("user_id", flat=True)
+    events_record(
+        user_ids=members,
+        type="session.started",
+        data={
+            "session_id": session.pk,
+            "team": {"id": team_id, "name": membership.team.name},
+            "exercise": {"slug": exercise.slug, "title": exercise.title},
+            "started_by": public_person(lead),
+        },
+    )
+    return session_for_member(user=lead, session_id=session.pk), True
+
+
+def _facilitator_command(
+    *, user: User, session_id: int, version: int, change: Callable[[GroupSession, list[Step]], None]
+) -> GroupSession:
+    """Apply a facilitator's change to the locked session, bump its version and announce it."""
+    require_session_member(user=user, session_id=session_id)
+    session = (
+        GroupSession.objects.select_for_update(of=("self",))
+        .select_related("exercise", "facilitator")
+        .get(pk=session_id)
+    )
+    if session.facilitator_id != user.pk:
+        raise NotAllowed("Only the facilitator can do that.", code="not_facilitator")
+    if session.phase == GroupSession.Phase.ENDED:
+        raise Conflict("The session has ended.", code="session_ended")
+    if version != session.version:
+        raise Conflict("The session has moved on since you last saw it.", code="stale_version")
+    change(session, list(session.exercise.steps.order_by("position")))
+    session.version += 1
+    session.save()
+    session = GroupSession.objects.select_related("facilitator").get(pk=session.pk)
+    _announce(session.pk, {"type": "state", "session": state_view(session)})
+    return session
+
+
+def _end(session: GroupSession) -> None:
+    session.phase = GroupSession.Phase.ENDED
+    session.deadline = None
+    session.ended_at = timezone.now()
+    events_record(
+        user_ids=participant_ids(session_id=session.pk),
+        type="session.reflection_invite",
+        data={
+            "session_id": session.pk,
+            "team_id": session.team_id,
+            "exercise": {"slug": session.exercise.slug, "title": session.exercise.title},
+        },
+    )
+
+
+def _step_forward(session: GroupSession, steps: list[Step]) -> None:
+    if session.step >= len(steps):
+        _end(session)
+        return
+    session.phase = GroupSession.Phase.STEP
+    session.step += 1
+    session.deadline = _deadline_for(steps[session.step - 1])
+
+
+@transaction.atomic
+def session_begin(*, user: User, session_id: int, version: int) -> GroupSession:
+    """From the lobby to the first step."""
+
+    def change(session, steps):
+        if session.phase != GroupSession.Phase.LOBBY:
+            raise Conflict("The session has already begun.", code="already_begun")
+        _step_forward(session, steps)
+
+    return _facilitator_command(user=user, session_id=session_id, version=version, change=change)
+
+
+@transaction.atomic
+def session_advance(*, user: User, session_id: int, version: int) -> GroupSession:
+    """To the next step; past the last step, the session ends. From the lobby, it begins."""
+    return _facilitator_command(user=user, session_id=session_id, version=version, change=_step_forward)
+
+
+@transaction.atomic
+def session_extend(*, user: User, session_id: int, version: int, seconds: int) -> GroupSession:
+    low, high = EXTEND_SECONDS_RANGE
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or not low <= seconds <= high:
+        raise Invalid(f"Extend by {low} to {high} seconds.", code="invalid_seconds", field="seconds")
+
+    def change(session, steps):
+        if session.phase != GroupSession.Phase.STEP:
+            raise Conflict("There is no step running to extend.", code="not_in_a_step")
+        session.deadline = max(session.deadline or timezone.now(), timezone.now()) + timedelta(seconds=seconds)
+
+    return _facilitator_command(user=user, session_id=session_id, version=version, change=change)
+
+
+@transaction.atomic
+def session_end(*, user: User, session_id: int, version: int) -> GroupSession:
+    return _facilitator_command(user=user, session_id=session_id, version=version, change=lambda s, steps: _end(s))
+
+
+@transaction.atomic
+def session_hand_over(*, user: User, session_id: int, version: int, to_user_id: int) -> GroupSession:
+    """Hand the facilitator role to another member who is present."""
+    if to_user_id not in present_user_ids(session_id=session_id) or to_user_id == user.pk:
+        raise Invalid("Hand over to someone else who is here.", code="not_present", field="user_id")
+
+    def change(session, steps):
+        session.facilitator_id = to_user_id
+
+    return _facilitator_command(user=user, session_id=session_id, version=version, change=change)
+
+
+@transaction.atomic
+def round_reveal(*, user: User, session_id: int, version: int) -> GroupSession:
+    """Show everyone the current round's answers (check-in: the average, once enough answered)."""
+
+    def change(session, steps):
+        step = steps[session.step - 1] if session.phase == GroupSession.Phase.STEP else None
+        if step is None or step.kind not in ROUND_KINDS:
+            raise Conflict("There is no round to reveal now.", code="no_round")
+        if step.position not in session.revealed_steps:
+            session.revealed_steps = [*session.revealed_steps, step.position]
+
+    session = _facilitator_command(user=user, session_id=session_id, version=version, change=change)
+    _announce(session.pk, {"type": "round", "round": round_for(session=session, step_position=session.step)})
+    return session
+
+
+@transaction.atomic
+def round_answer(
+    *, user: User, session_id: int, step: int, text: str | None = None, value: int | None = None, anonymous: bool = False
+) -> Share:
+    """A member's answer to the current round: text for a share, 1-5 for a check-in.
+    Answering again replaces one's answer until the round is revealed."""
+    require_session_member(user=user, session_id=session_id)
+    session = GroupSession.objects.select_for_update(of=("self",)).select_related("exercise").get(pk=session_id)
+    if session.phase != GroupSession.Phase.STEP or step != session.step:
+        raise Conflict("That step is not the current one.", code="step_passed")
+    current = session.exercise.steps.get(position=step)
+    if current.kind not in ROUND_KINDS:
+        raise Invalid("This step has no round to answer.", code="not_a_round")
+    if step in session.revealed_steps:
+        raise Conflict("This round has been revealed.", code="round_revealed")
+    if current.kind == Step.Kind.SHARE:
+        if not isinstance(text, str) or not text.strip():
+            raise Invalid("Write your share.", code="blank", field="text")
+        if len(text) > SHARE_MAX_LENGTH:
+            raise Invalid(f"At most {SHARE_MAX_LENGTH} characters.", code="max_length", field="text")
+        answer = {"text": text.strip(), "value": None}
+    else:
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
+            raise Invalid("Answer from 1 to 5.", code="out_of_range", field="value")
+        answer = {"text": "", "value": value}
+    share, _ = Share.objects.update_or_create(
+        session=session, step=step, author=user, defaults={**answer, "anonymous": bool(anonymous)}
+    )
+    count = Share.objects.filter(session=session, step=step).count()
+    _announce(session.pk, {"type": "round.progress", "step": step, "count": count})
+    return share
+
+
+# Presence
+
+
+@transaction.atomic
+def session_connect(*, user: User, session_id: int, channel_name: str) -> GroupSession:
+    """A member's connection joins the room; returns what they see on joining."""
+    session = session_for_member(user=user, session_id=session_id)
+    Connection.objects.create(session=session, user=user, channel_name=channel_name)
+    return session
+
+
+def session_disconnect(*, channel_name: str) -> int | None:
+    """The connection closed; its person stays present for the grace period. Returns the session id."""
+    connection = Connection.objects.filter(channel_name=channel_name).first()
+    if connection is None:
+        return None
+    Connection.objects.filter(pk=connection.pk).update(closed_at=timezone.now())
+    return connection.session_id
+
+
+def session_heartbeat(*, channel_name: str) -> None:
+    Connection.objects.filter(channel_name=channel_name, closed_at=None).update(last_seen_at=timezone.now())
+
+
+def presence_sweep(*, session_id: int) -> list[int]:
+    """Announce who is present if it changed since the last announcement.
+
+    Any connection may sweep; the one whose update changes the stored list announces, so
+    several processes sweeping at once announce a change once.
+    """
+    present = present_user_ids(session_id=session_id)
+    key = ",".join(map(str, present))
+    if GroupSession.objects.filter(pk=session_id).exclude(present_key=key).update(present_key=key):
+        publish(session_group(session_id), {"type": "room.frame", "frame": {"type": "presence", "present": people_view(present)}})
+    return present
+

@@ -1,0 +1,251 @@
+"""The WebSocket door: the per-user event stream and the room of a live group session.
+
+Consumers are thin: they authenticate, parse frames and call the same domain functions the
+HTTP door calls. Frames are JSON objects with a "type"; the protocol is in README.md.
+"""
+
+import asyncio
+import json
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from common.errors import DomainError, NotAllowed, NotFound
+from events.channels import session_group, user_group
+from events.selectors import events_after, last_event_number
+from events.services import event_frame
+from group_sessions import services as sessions
+from group_sessions.selectors import answer_view, session_for_member, session_view
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, detail: str, field: str | None = None):
+        super().__init__(detail)
+        self.code, self.detail, self.field = code, detail, field
+
+
+class RealtimeConsumer(AsyncWebsocketConsumer):
+    """What both endpoints share: close codes, heartbeats, and turning bad frames and refused
+    commands into error frames instead of crashes."""
+
+    commands: dict[str, str] = {}
+
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.heartbeat = None
+        await self.accept()
+        if self.user is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        try:
+            await self.join()
+        except (NotFound, NotAllowed):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.heartbeat = asyncio.create_task(self._beat())
+
+    async def disconnect(self, code):
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            await self.leave()
+
+    async def join(self) -> None:
+        raise NotImplementedError
+
+    async def leave(self) -> None:
+        raise NotImplementedError
+
+    async def beat(self) -> None:
+        """Extra work on each heartbeat tick."""
+
+    async def _beat(self):
+        while True:
+            await asyncio.sleep(settings.REALTIME_HEARTBEAT_SECONDS)
+            await self.send_frame({"type": "heartbeat", "at": timezone.now().isoformat()})
+            await self.beat()
+
+    async def send_frame(self, frame: dict) -> None:
+        await self.send(text_data=json.dumps(frame))
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            frame = self._parse(text_data, bytes_data)
+            handler = getattr(self, self.commands[frame["type"]])
+            await handler(frame)
+        except FrameError as error:
+            await self._error(error.code, error.detail, error.field)
+        except DomainError as error:
+            await self._error(error.code, error.message, error.field)
+
+    def _parse(self, text_data, bytes_data) -> dict:
+        raw = text_data if text_data is not None else bytes_data or b""
+        size = len(raw.encode()) if isinstance(raw, str) else len(raw)
+        if size > settings.REALTIME_MAX_FRAME_BYTES:
+            raise FrameError("frame_too_large", f"Frames are at most {settings.REALTIME_MAX_FRAME_BYTES} bytes.")
+        try:
+            frame = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise FrameError("invalid_json", "Frames are JSON objects.") from None
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            raise FrameError("invalid_frame", 'Frames are JSON objects with a "type".')
+        if frame["type"] not in self.commands:
+            raise FrameError("unknown_type", f"Unknown frame type {frame['type'][:40]!r}.", "type")
+        return frame
+
+    async def _error(self, code: str, detail: str, field: str | None) -> None:
+        await self.send_frame({"type": "error", "code": code, "detail": detail, "field": field})
+
+    async def ping(self, frame):
+        await self.send_frame({"type": "pong"})
+
+
+def field(frame: dict, name: str, kind: type, *, required: bool = True):
+    """A frame's field of the given type, or an error frame saying which field is wrong."""
+    if name not in frame:
+        if required:
+            raise FrameError("missing_field", f'"{name}" is required.', name)
+        return None
+    value = frame[name]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise FrameError("invalid_field", f'"{name}" must be a {kind.__name__}.', name)
+    return value
+
+
+class EventStreamConsumer(RealtimeConsumer):
+    """/ws/v1/events/: every event that concerns the signed-in person, with replay.
+
+    `?last_event_id=N` first replays the stored events after N, then goes live, with no gap and
+    no duplicate across the switch: the connection joins the live group before reading the
+    log, drops live events it already sent, and fills any gap it sees from the log.
+    """
+
+    commands = {"ping": "ping"}
+
+    async def join(self):
+        await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("last_event_id")
+        if values is None:
+            self.cursor = await database_sync_to_async(last_event_number)(user_id=self.user.pk)
+            return
+        try:
+            after = int(values[0])
+        except ValueError:
+            after = -1
+        if after < 0:
+            self.cursor = await database_sync_to_async(last_event_number)(user_id=self.user.pk)
+            await self.send_frame({"type": "resync_required"})
+            return
+        self.cursor = after
+        await self._catch_up()
+
+    async def leave(self):
+        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+
+    async def _catch_up(self):
+        replay = await database_sync_to_async(events_after)(user_id=self.user.pk, after=self.cursor)
+        if replay.resync_required:
+            await self.send_frame({"type": "resync_required"})
+        for event in replay.events:
+            await self.send_frame(event_frame(event))
+        self.cursor = replay.last_number
+
+    async def stream_event(self, message):
+        event = message["event"]
+        if event["id"] <= self.cursor:
+            return
+        if event["id"] == self.cursor + 1:
+            await self.send_frame(event)
+            self.cursor = event["id"]
+            return
+        # Something in between was pushed out of order or lost: the log has it all.
+        await self._catch_up()
+
+
+class SessionRoomConsumer(RealtimeConsumer):
+    """/ws/v1/sessions/{id}/: the room of one live group session, for the team's members."""
+
+    commands = {
+        "ping": "ping",
+        "start": "command_start",
+        "next": "command_next",
+        "extend": "command_extend",
+        "end": "command_end",
+        "hand_over": "command_hand_over",
+        "reveal": "command_reveal",
+        "share": "command_share",
+        "checkin": "command_checkin",
+    }
+
+    async def join(self):
+        self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        await database_sync_to_async(sessions.session_connect)(
+            user=self.user, session_id=self.session_id, channel_name=self.channel_name
+        )
+        await self.channel_layer.group_add(session_group(self.session_id), self.channel_name)
+        await database_sync_to_async(sessions.presence_sweep)(session_id=self.session_id)
+        await self.send_frame({"type": "snapshot", "session": await self._view()})
+
+    async def leave(self):
+        await self.channel_layer.group_discard(session_group(self.session_id), self.channel_name)
+        await database_sync_to_async(sessions.session_disconnect)(channel_name=self.channel_name)
+        asyncio.get_running_loop().create_task(self._announce_departure(self.session_id))
+
+    @staticmethod
+    async def _announce_departure(session_id: int):
+        # After the grace period, whoever has not come back is announced as away.
+        await asyncio.sleep(settings.PRESENCE_GRACE_SECONDS + 1)
+        await database_sync_to_async(sessions.presence_sweep)(session_id=session_id)
+
+    async def beat(self):
+        await database_sync_to_async(sessions.session_heartbeat)(channel_name=self.channel_name)
+        await database_sync_to_async(sessions.presence_sweep)(session_id=self.session_id)
+
+    @database_sync_to_async
+    def _view(self):
+        return session_view(session=session_for_member(user=self.user, session_id=self.session_id), viewer=self.user)
+
+    async def room_frame(self, message):
+        await self.send_frame(message["frame"])
+
+    async def _facilitate(self, command, frame, **arguments):
+        await database_sync_to_async(command)(
+            user=self.user, session_id=self.session_id, version=field(frame, "version", int), **arguments
+        )
+
+    async def command_start(self, frame):
+        await self._facilitate(sessions.session_begin, frame)
+
+    async def command_next(self, frame):
+        await self._facilitate(sessions.session_advance, frame)
+
+    async def command_extend(self, frame):
+        await self._facilitate(sessions.session_extend, frame, seconds=field(frame, "seconds", int))
+
+    async def command_end(self, frame):
+        await self._facilitate(sessions.session_end, frame)
+
+    async def command_hand_over(self, frame):
+        await self._facilitate(sessions.session_hand_over, frame, to_user_id=field(frame, "user_id", int))
+
+    async def command_reveal(self, frame):
+        await self._facilitate(sessions.round_reveal, frame)
+
+    async def command_share(self, frame):
+        await self._answer(
+            frame, text=field(frame, "text", str), anonymous=field(frame, "anonymous", bool, required=False) or False
+        )
+
+    async def command_checkin(self, frame):
+        await self._answer(frame, value=field(frame, "value", int))
+
+    async def _answer(self, frame, **answer):
+        share = await database_sync_to_async(sessions.round_answer)(
+            user=self.user, session_id=self.session_id, step=field(frame, "step", int), **answer
+        )
+        await self.send_frame({"type": "answer.accepted", "answer": answer_view(share)})
