@@ -16,6 +16,7 @@ def event_frame(event: Event) -> dict:
     return {"id": event.number, "type": event.type, "at": event.created_at.isoformat(), "data": event.data}
 
 
+@transaction.atomic
 def events_record(*, user_ids: Iterable[int], type: str, data: dict) -> list[Event]:
     """Append one event to each person's log, inside the caller's transaction; push after commit.
 

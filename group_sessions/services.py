@@ -199,7 +199,14 @@ def round_reveal(*, user: User, session_id: int, version: int) -> GroupSession:
 
 @transaction.atomic
 def round_answer(
-    *, user: User, session_id: int, step: int, text: str | None = None, value: int | None = None, anonymous: bool = False
+    *,
+    user: User,
+    session_id: int,
+    step: int,
+    kind: str,
+    text: str | None = None,
+    value: int | None = None,
+    anonymous: bool = False,
 ) -> Share:
     """A member's answer to the current round: text for a share, 1-5 for a check-in.
     Answering again replaces one's answer until the round is revealed."""
@@ -210,9 +217,11 @@ def round_answer(
     current = session.exercise.steps.get(position=step)
     if current.kind not in ROUND_KINDS:
         raise Invalid("This step has no round to answer.", code="not_a_round")
+    if current.kind != kind:
+        raise Invalid(f"This round takes a {current.kind}.", code="wrong_round_kind", field="type")
     if step in session.revealed_steps:
         raise Conflict("This round has been revealed.", code="round_revealed")
-    if current.kind == Step.Kind.SHARE:
+    if kind == Step.Kind.SHARE:
         if not isinstance(text, str) or not text.strip():
             raise Invalid("Write your share.", code="blank", field="text")
         if len(text) > SHARE_MAX_LENGTH:

@@ -37,18 +37,26 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     commands: dict[str, str] = {}
 
     async def connect(self):
+        # Subscribing happens before the accept, so once a client sees itself connected it
+        # misses nothing that happens after.
         self.user = self.scope.get("user")
         self.heartbeat = None
-        await self.accept()
         if self.user is None:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self._refuse(CLOSE_UNAUTHENTICATED)
             return
         try:
             await self.join()
         except (NotFound, NotAllowed):
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self._refuse(CLOSE_FORBIDDEN)
             return
+        await self.accept()
+        await self.opened()
         self.heartbeat = asyncio.create_task(self._beat())
+
+    async def _refuse(self, code: int) -> None:
+        # Accepted first so the client sees the close code (a refusal before accepting is a bare 403).
+        await self.accept()
+        await self.close(code=code)
 
     async def disconnect(self, code):
         if self.heartbeat is not None:
@@ -56,6 +64,11 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self.leave()
 
     async def join(self) -> None:
+        """Check access and subscribe; raise NotFound or NotAllowed to refuse. Sends nothing."""
+        raise NotImplementedError
+
+    async def opened(self) -> None:
+        """The first frames after the accept."""
         raise NotImplementedError
 
     async def leave(self) -> None:
@@ -128,20 +141,19 @@ class EventStreamConsumer(RealtimeConsumer):
     commands = {"ping": "ping"}
 
     async def join(self):
-        await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("last_event_id")
-        if values is None:
+        self.resync = False
+        if values is not None and values[0].isdigit():
+            self.cursor = int(values[0])
+        else:
+            # Read before subscribing: anything committed from here on is replayed or pushed.
             self.cursor = await database_sync_to_async(last_event_number)(user_id=self.user.pk)
-            return
-        try:
-            after = int(values[0])
-        except ValueError:
-            after = -1
-        if after < 0:
-            self.cursor = await database_sync_to_async(last_event_number)(user_id=self.user.pk)
+            self.resync = values is not None
+        await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
+
+    async def opened(self):
+        if self.resync:
             await self.send_frame({"type": "resync_required"})
-            return
-        self.cursor = after
         await self._catch_up()
 
     async def leave(self):
@@ -188,8 +200,10 @@ class SessionRoomConsumer(RealtimeConsumer):
             user=self.user, session_id=self.session_id, channel_name=self.channel_name
         )
         await self.channel_layer.group_add(session_group(self.session_id), self.channel_name)
-        await database_sync_to_async(sessions.presence_sweep)(session_id=self.session_id)
+
+    async def opened(self):
         await self.send_frame({"type": "snapshot", "session": await self._view()})
+        await database_sync_to_async(sessions.presence_sweep)(session_id=self.session_id)
 
     async def leave(self):
         await self.channel_layer.group_discard(session_group(self.session_id), self.channel_name)
@@ -238,11 +252,14 @@ class SessionRoomConsumer(RealtimeConsumer):
 
     async def command_share(self, frame):
         await self._answer(
-            frame, text=field(frame, "text", str), anonymous=field(frame, "anonymous", bool, required=False) or False
+            frame,
+            kind="share",
+            text=field(frame, "text", str),
+            anonymous=field(frame, "anonymous", bool, required=False) or False,
         )
 
     async def command_checkin(self, frame):
-        await self._answer(frame, value=field(frame, "value", int))
+        await self._answer(frame, kind="checkin", value=field(frame, "value", int))
 
     async def _answer(self, frame, **answer):
         share = await database_sync_to_async(sessions.round_answer)(
