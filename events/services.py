@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from events.channels import publish, user_group
 from events.models import Event, EventStream
+from events.types import EVENT_TYPES
 
 
 def event_frame(event: Event) -> dict:
@@ -23,6 +24,8 @@ def events_record(*, user_ids: Iterable[int], type: str, data: dict) -> list[Eve
     Streams are locked in user-id order, so two writers that touch overlapping people cannot
     deadlock, and numbers are handed out with no gaps.
     """
+    if EVENT_TYPES.get(type) != frozenset(data):
+        raise ValueError(f"{type!r} with keys {sorted(data)} is not a documented event")
     ids = sorted(set(user_ids))
     if not ids:
         return []

@@ -17,9 +17,13 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 STREAM = "/ws/v1/events/"
 
 
-def record(user, n=1, type="test.thing"):
+def record(user, n=1):
     for i in range(n):
-        events_record(user_ids=[user.pk], type=type, data={"n": i})
+        events_record(
+            user_ids=[user.pk],
+            type="session.reflection_invite",
+            data={"session_id": i, "team_id": 1, "exercise": {"slug": "s", "title": "t"}},
+        )
 
 
 def http(user) -> APIClient:
@@ -168,8 +172,8 @@ async def test_a_lost_push_is_filled_from_the_log_in_order(member, fresh_channel
 
     def two_events_only_the_second_pushed():
         EventStream.objects.create(user=member, last_number=2)
-        Event.objects.create(user=member, number=1, type="test.thing")
-        return event_frame(Event.objects.create(user=member, number=2, type="test.thing"))
+        Event.objects.create(user=member, number=1, type="session.started")
+        return event_frame(Event.objects.create(user=member, number=2, type="session.started"))
 
     second = await sync_to_async(two_events_only_the_second_pushed)()
     await fresh_channel_layer.group_send(user_group(member.pk), {"type": "stream.event", "event": second})
@@ -235,3 +239,23 @@ async def test_a_bad_frame_gets_an_error_frame_and_the_connection_stays(member, 
     await send(communicator, {"type": "ping"})
     assert await frame(communicator) == {"type": "pong"}
     await communicator.disconnect()
+
+
+def test_every_event_type_is_documented_with_its_data_keys():
+    import re
+    from pathlib import Path
+
+    from events.types import EVENT_TYPES
+
+    readme = Path(__file__).resolve().parent.parent.joinpath("README.md").read_text()
+    for type, keys in EVENT_TYPES.items():
+        row = next((line for line in readme.splitlines() if line.startswith(f"| `{type}` |")), None)
+        assert row is not None, f"{type} is not in the README's event table"
+        documented = row.split("|")[2]
+        named = set(re.findall(r"`([a-z_]+)(?: \{[^`]*\})?`", documented))
+        assert named == set(keys), type
+
+
+def test_an_undocumented_event_is_refused(member):
+    with pytest.raises(ValueError):
+        events_record(user_ids=[member.pk], type="made.up", data={})

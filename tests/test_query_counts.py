@@ -1,13 +1,17 @@
 """Each endpoint costs a fixed number of queries, whatever the amount of data behind it."""
 
+import uuid
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
 from acknowledgements.models import Acknowledgement
-from exercises.factories import ExerciseFactory, RunFactory, ThemeFactory
-from exercises.models import Exercise
+from exercises.factories import ExerciseFactory, RunFactory, StepFactory, ThemeFactory
+from exercises.models import Exercise, Step
+from group_sessions.models import Connection, Share
+from group_sessions.services import session_start
 from reflections.factories import ReflectionFactory
 from teams.factories import MembershipFactory, TeamFactory
 
@@ -106,3 +110,17 @@ def test_today(client_for, member):
         AcknowledgementFactory.create_batch(n, recipient=member, sender__organisation=member.organisation)
 
     grows_flat(client_for(member), "/api/v1/today", add, 9)
+
+
+def test_a_group_session_snapshot(client_for, lead, team):
+    exercise = ExerciseFactory(mode=Exercise.Mode.GROUP, steps=[])
+    StepFactory(exercise=exercise, position=1, kind=Step.Kind.SHARE)
+    StepFactory(exercise=exercise, position=2, kind=Step.Kind.REFLECT)
+    session, _ = session_start(lead=lead, team_id=team.pk, exercise_slug=exercise.slug, client_id=uuid.uuid4())
+
+    def add(n):
+        for membership in MembershipFactory.create_batch(n, team=team):
+            Connection.objects.create(session=session, user=membership.user, channel_name=uuid.uuid4().hex)
+            Share.objects.create(session=session, step=1, author=membership.user, text="hello")
+
+    grows_flat(client_for(lead), f"/api/v1/sessions/{session.pk}", add, 6)

@@ -1,0 +1,10 @@
+"""The event types of the per-user stream and the keys of each one's data: part of the
+documented protocol (README, "WebSocket protocol"). events_record refuses anything else, and a
+test checks this table against the README."""
+
+EVENT_TYPES: dict[str, frozenset[str]] = {
+    "acknowledgement.received": frozenset({"acknowledgement_id", "sender", "behaviour", "visibility", "message"}),
+    "acknowledgement.reaction": frozenset({"acknowledgement_id", "kind", "by"}),
+    "session.started": frozenset({"session_id", "team", "exercise", "started_by"}),
+    "session.reflection_invite": frozenset({"session_id", "team_id", "exercise"}),
+}

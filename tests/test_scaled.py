@@ -1,0 +1,154 @@
+"""Two real Daphne processes behind one PostgreSQL and one Redis: what happens on one reaches
+clients connected to the other. Needs the Redis channel layer, so it runs in CI's PostgreSQL +
+Redis pass (HUMBLE_REQUIRE_SERVICES=1, which also makes a missing service fail, not skip)."""
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+import websockets
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connection
+from rest_framework_simplejwt.tokens import AccessToken
+
+from exercises.factories import ExerciseFactory, StepFactory
+from exercises.models import Exercise, Step
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not settings.REDIS_URL or connection.vendor != "postgresql",
+        reason="two processes need the Redis channel layer and PostgreSQL: runs in CI's second pass",
+    ),
+]
+
+WAIT = 10
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    user = db.get("USER") or "postgres"
+    return f"postgres://{user}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def two_servers(tmp_path):
+    """Two Daphne processes on loopback sharing the test database and Redis."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "SECRET_KEY": settings.SECRET_KEY,
+        "REFLECTION_KEYS": ",".join(settings.REFLECTION_KEYS),
+        "HUMBLE_VAR_DIR": str(tmp_path),
+    }
+    ports, processes = [free_port(), free_port()], []
+    root = Path(__file__).resolve().parent.parent
+    for port in ports:
+        log = open(tmp_path / f"daphne-{port}.log", "w")
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        )
+    try:
+        for port in ports:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                        break
+                except requests.ConnectionError:
+                    pass
+                assert time.monotonic() < deadline, (tmp_path / f"daphne-{port}.log").read_text()
+                time.sleep(0.2)
+        yield [f"127.0.0.1:{port}" for port in ports]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+
+
+def group_exercise() -> Exercise:
+    exercise = ExerciseFactory(mode=Exercise.Mode.GROUP, steps=[])
+    for position, kind in enumerate([Step.Kind.PROMPT, Step.Kind.SHARE, Step.Kind.REFLECT], 1):
+        StepFactory(exercise=exercise, position=position, kind=kind)
+    return exercise
+
+
+def token(user) -> str:
+    return str(AccessToken.for_user(user))
+
+
+async def next_frame(ws, kind: str) -> dict:
+    while True:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+        if frame["type"] == kind:
+            return frame
+
+
+async def test_a_lead_on_one_process_steps_a_member_on_the_other(two_servers, lead, member, team):
+    first, second = two_servers
+    exercise = await sync_to_async(group_exercise)()
+    lead_auth = {"Authorization": f"Bearer {await sync_to_async(token)(lead)}"}
+    member_auth = {"Authorization": f"Bearer {await sync_to_async(token)(member)}"}
+
+    async with websockets.connect(f"ws://{second}/ws/v1/events/", additional_headers=member_auth) as stream:
+        started = await asyncio.to_thread(
+            requests.post,
+            f"http://{first}/api/v1/teams/{team.pk}/sessions",
+            json={"exercise": exercise.slug, "client_id": str(uuid.uuid4())},
+            headers=lead_auth,
+            timeout=WAIT,
+        )
+        assert started.status_code == 201, started.text
+        session_id = started.json()["id"]
+        told = await next_frame(stream, "session.started")
+        assert told["data"]["session_id"] == session_id
+
+    async with (
+        websockets.connect(f"ws://{first}/ws/v1/sessions/{session_id}/", additional_headers=lead_auth) as lead_room,
+        websockets.connect(f"ws://{second}/ws/v1/sessions/{session_id}/", additional_headers=member_auth) as member_room,
+    ):
+        snapshot = (await next_frame(lead_room, "snapshot"))["session"]
+        await next_frame(member_room, "snapshot")
+        await lead_room.send(json.dumps({"type": "start", "version": snapshot["version"]}))
+        state = (await next_frame(member_room, "state"))["session"]
+        assert (state["phase"], state["step"]) == ("step", 1)
+        await lead_room.send(json.dumps({"type": "next", "version": state["version"]}))
+        assert (await next_frame(member_room, "state"))["session"]["step"] == 2
+
+
+async def test_an_acknowledgement_posted_on_one_process_reaches_a_stream_on_the_other(two_servers, member, teammate):
+    first, second = two_servers
+    member_auth = {"Authorization": f"Bearer {await sync_to_async(token)(member)}"}
+    teammate_auth = {"Authorization": f"Bearer {await sync_to_async(token)(teammate)}"}
+    async with websockets.connect(f"ws://{second}/ws/v1/events/", additional_headers=member_auth) as stream:
+        sent = await asyncio.to_thread(
+            requests.post,
+            f"http://{first}/api/v1/acknowledgements",
+            json={"recipient": member.pk, "message": "You saw what I meant", "behaviour": "saw_me",
+                  "visibility": "private", "client_id": str(uuid.uuid4())},
+            headers=teammate_auth,
+            timeout=WAIT,
+        )
+        assert sent.status_code == 201, sent.text
+        received = await next_frame(stream, "acknowledgement.received")
+        assert received["data"]["acknowledgement_id"] == sent.json()["id"]
