@@ -4,13 +4,7 @@ Redis pass (HUMBLE_REQUIRE_SERVICES=1, which also makes a missing service fail, 
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
@@ -22,6 +16,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from exercises.factories import ExerciseFactory, StepFactory
 from exercises.models import Exercise, Step
+from tests.daphne import daphne_processes
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -34,12 +29,6 @@ pytestmark = [
 WAIT = 10
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def database_url() -> str:
     db = connection.settings_dict
     user = db.get("USER") or "postgres"
@@ -50,40 +39,14 @@ def database_url() -> str:
 def two_servers(tmp_path):
     """Two Daphne processes on loopback sharing the test database and Redis."""
     env = {
-        **os.environ,
         "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "SECRET_KEY": settings.SECRET_KEY,
         "REFLECTION_KEYS": ",".join(settings.REFLECTION_KEYS),
         "HUMBLE_VAR_DIR": str(tmp_path),
     }
-    ports, processes = [free_port(), free_port()], []
-    root = Path(__file__).resolve().parent.parent
-    for port in ports:
-        log = open(tmp_path / f"daphne-{port}.log", "w")
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-                cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-            )
-        )
-    try:
-        for port in ports:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                        break
-                except requests.ConnectionError:
-                    pass
-                assert time.monotonic() < deadline, (tmp_path / f"daphne-{port}.log").read_text()
-                time.sleep(0.2)
-        yield [f"127.0.0.1:{port}" for port in ports]
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=10)
+    with daphne_processes(2, env=env, log_dir=tmp_path) as servers:
+        yield [address for address, _ in servers]
 
 
 def group_exercise() -> Exercise:
