@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from firebase_admin import auth as firebase_auth
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import firebase
 from accounts.models import ConnectionTicket, OrganisationDomain, User
@@ -122,3 +123,13 @@ def connection_ticket_redeem(*, ticket: str) -> User | None:
     if user_id is None or not tickets.update(used_at=now):
         return None
     return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+@transaction.atomic
+def sign_out_everywhere(*, user: User) -> None:
+    """Every refresh token revoked and every device forgotten: no more pushes, no more sessions."""
+    from nudges.services import devices_remove_all  # nudges builds on accounts, not the reverse
+
+    for token in OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False):
+        BlacklistedToken.objects.get_or_create(token=token)
+    devices_remove_all(user=user)

@@ -13,6 +13,7 @@ from acknowledgements.models import MESSAGE_MAX_LENGTH, Acknowledgement, Reactio
 from acknowledgements.selectors import acknowledgement_for
 from common.errors import Invalid, LimitReached, NotAllowed, NotFound
 from events.services import events_record
+from nudges.services import nudge_seen
 
 
 @transaction.atomic
@@ -80,6 +81,7 @@ def acknowledgement_create(
             "message": message,
         },
     )
+    nudge_seen(recipient_id=recipient.pk, at=acknowledgement.created_at)
     return acknowledgement_for(user=sender, acknowledgement_id=acknowledgement.pk), True
 
 

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
-from accounts.services import user_from_firebase_token
+from accounts.services import sign_out_everywhere, user_from_firebase_token
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -30,6 +30,15 @@ class LogOut(TokenBlacklistView):
     @extend_schema(responses={204: None})
     def post(self, request, *args, **kwargs):
         super().post(request, *args, **kwargs)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogOutEverywhere(APIView):
+    """Revokes every refresh token of the signed-in person and forgets all their devices."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        sign_out_everywhere(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

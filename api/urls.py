@@ -3,12 +3,13 @@ one optional."""
 
 from django.urls import path
 
-from api import acknowledgements, auth, exercises, group_sessions, me, realtime, reflections, teams
+from api import acknowledgements, auth, exercises, group_sessions, me, nudges, realtime, reflections, teams
 
 urlpatterns = [
     path("auth/token", auth.SignIn.as_view(), name="auth-token"),
     path("auth/token/refresh", auth.Refresh.as_view(), name="auth-refresh"),
     path("auth/logout", auth.LogOut.as_view(), name="auth-logout"),
+    path("auth/logout/everywhere", auth.LogOutEverywhere.as_view(), name="auth-logout-everywhere"),
     path("auth/firebase", auth.FirebaseSignIn.as_view(), name="auth-firebase"),
     path("me", me.Me.as_view(), name="me"),
     path("teams", teams.MyTeams.as_view(), name="teams"),
@@ -18,6 +19,11 @@ urlpatterns = [
     path("teams/<int:team_id>/sessions", group_sessions.TeamSessions.as_view(), name="team-sessions"),
     path("sessions/<int:session_id>", group_sessions.SessionDetail.as_view(), name="session"),
     path("realtime/ticket", realtime.Ticket.as_view(), name="realtime-ticket"),
+    path("devices", nudges.Devices.as_view(), name="devices"),
+    path("devices/<str:token>", nudges.DeviceDetail.as_view(), name="device"),
+    path("nudges", nudges.Inbox.as_view(), name="nudges"),
+    path("nudges/preferences", nudges.PreferencesView.as_view(), name="nudge-preferences"),
+    path("nudges/<int:nudge_id>/opened", nudges.Opened.as_view(), name="nudge-opened"),
     path("themes", exercises.Themes.as_view(), name="themes"),
     path("exercises", exercises.Exercises.as_view(), name="exercises"),
     path("exercises/<slug:slug>", exercises.ExerciseDetail.as_view(), name="exercise"),

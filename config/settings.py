@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "teams",
     "exercises",
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "nudges",
     "events",
     "group_sessions",
+    "worker",
     "demo",
 ]
 
@@ -160,6 +163,14 @@ if PRODUCTION and os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):
     raise ImproperlyConfigured("FIREBASE_AUTH_EMULATOR_HOST must not be set when DJANGO_ENV=production.")
 
 ACKNOWLEDGEMENT_DAILY_LIMIT = env.integer("ACKNOWLEDGEMENT_DAILY_LIMIT", default=10)
+
+# Background work: django-tasks with its database backend (the django-tasks-db worker).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Pushes: FCM when there are credentials, else a console backend that logs what it would send.
+PUSH_BACKEND = os.environ.get("PUSH_BACKEND", "").strip() or (
+    "nudges.push.FcmBackend" if FIREBASE_CREDENTIALS else "nudges.push.ConsoleBackend"
+)
 
 # Realtime: event log retention, heartbeats, presence, and the largest frame a client may send.
 EVENT_RETENTION_DAYS = env.integer("EVENT_RETENTION_DAYS", default=30)

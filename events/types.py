@@ -7,4 +7,5 @@ EVENT_TYPES: dict[str, frozenset[str]] = {
     "acknowledgement.reaction": frozenset({"acknowledgement_id", "kind", "by"}),
     "session.started": frozenset({"session_id", "team", "exercise", "started_by"}),
     "session.reflection_invite": frozenset({"session_id", "team_id", "exercise"}),
+    "nudge": frozenset({"nudge_id", "kind", "title", "body"}),
 }

@@ -19,6 +19,7 @@ from events.channels import publish, session_group
 from events.services import events_record
 from exercises.models import Exercise, Step
 from group_sessions.models import SHARE_MAX_LENGTH, Connection, GroupSession, Share
+from nudges.services import nudge_reflect_after_session, nudge_session_started
 from group_sessions.selectors import (
     ROUND_KINDS,
     participant_ids,
@@ -70,7 +71,8 @@ def session_start(*, lead: User, team_id: int, exercise_slug: str, client_id: uu
             )
     except IntegrityError:  # another start won the race for this team
         raise Conflict("The team already has a live session.", code="session_already_live") from None
-    members = Membership.objects.filter(team_id=team_id).exclude(user=lead).values_list("user_id", flat=True)
+    members = list(Membership.objects.filter(team_id=team_id).exclude(user=lead).values_list("user_id", flat=True))
+    nudge_session_started(session=session, user_ids=members)
     events_record(
         user_ids=members,
         type="session.started",
@@ -112,8 +114,10 @@ def _end(session: GroupSession) -> None:
     session.phase = GroupSession.Phase.ENDED
     session.deadline = None
     session.ended_at = timezone.now()
+    participants = participant_ids(session_id=session.pk)
+    nudge_reflect_after_session(session=session, user_ids=participants)
     events_record(
-        user_ids=participant_ids(session_id=session.pk),
+        user_ids=participants,
         type="session.reflection_invite",
         data={
             "session_id": session.pk,

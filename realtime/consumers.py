@@ -19,6 +19,7 @@ from events.selectors import events_after, last_event_number
 from events.services import event_frame
 from group_sessions import services as sessions
 from group_sessions.selectors import answer_view, session_for_member, session_view
+from realtime.relay import ensure_relay
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -141,6 +142,7 @@ class EventStreamConsumer(RealtimeConsumer):
     commands = {"ping": "ping"}
 
     async def join(self):
+        ensure_relay()
         values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("last_event_id")
         self.resync = False
         if values is not None and values[0].isdigit():

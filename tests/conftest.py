@@ -97,3 +97,9 @@ def staff_admin():
 def error_codes(response) -> list[tuple[str | None, str]]:
     """The (attr, code) pairs of a standard error body."""
     return [(error["attr"], error["code"]) for error in response.json()["errors"]]
+
+
+@pytest.fixture(autouse=True)
+def _background_work_is_recorded_not_run(settings):
+    """Tests run background work explicitly; enqueued tasks are only recorded."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}

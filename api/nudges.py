@@ -1,0 +1,81 @@
+"""Devices, nudge preferences and the in-app inbox."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from nudges.models import Device, Kind
+from nudges.selectors import inbox_for, preferences_for
+from nudges.services import device_register, device_remove, nudge_opened, preferences_update
+
+
+class DeviceSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=512)
+    platform = serializers.ChoiceField(choices=Device.Platform.choices)
+    app_version = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    locale = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+
+
+class PreferencesSerializer(serializers.Serializer):
+    daily_exercise = serializers.BooleanField(required=False)
+    reflect_after = serializers.BooleanField(required=False)
+    seen = serializers.BooleanField(required=False)
+    session_started = serializers.BooleanField(required=False)
+    weekly_lookback = serializers.BooleanField(required=False)
+    reconnect = serializers.BooleanField(required=False)
+    daily_exercise_at = serializers.TimeField(required=False, help_text="Local time, HH:MM")
+    quiet_start = serializers.TimeField(required=False, help_text="Local time; may be after quiet_end (overnight)")
+    quiet_end = serializers.TimeField(required=False)
+    daily_cap = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    snoozed_until = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class NudgeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    title = serializers.CharField()
+    body = serializers.CharField()
+    sent_at = serializers.DateTimeField()
+    opened_at = serializers.DateTimeField(allow_null=True)
+
+
+class Devices(APIView):
+    @extend_schema(request=DeviceSerializer, responses={201: DeviceSerializer, 200: DeviceSerializer})
+    def post(self, request):
+        data = DeviceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        device, created = device_register(user=request.user, **data.validated_data)
+        return Response(DeviceSerializer(device).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class DeviceDetail(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, token: str):
+        device_remove(user=request.user, token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PreferencesView(APIView):
+    @extend_schema(responses=PreferencesSerializer)
+    def get(self, request):
+        return Response(PreferencesSerializer(preferences_for(user=request.user)).data)
+
+    @extend_schema(request=PreferencesSerializer, responses=PreferencesSerializer)
+    def put(self, request):
+        data = PreferencesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(PreferencesSerializer(preferences_update(user=request.user, **data.validated_data)).data)
+
+
+class Inbox(generics.ListAPIView):
+    serializer_class = NudgeSerializer
+
+    def get_queryset(self):
+        return inbox_for(user=self.request.user)
+
+
+class Opened(APIView):
+    @extend_schema(request=None, responses=NudgeSerializer)
+    def post(self, request, nudge_id: int):
+        return Response(NudgeSerializer(nudge_opened(user=request.user, nudge_id=nudge_id)).data)

@@ -1,0 +1,458 @@
+"""Planning and delivering nudges, devices and preferences.
+
+Planning writes rows keyed by a dedupe key (insert-or-ignore), so it can run any number of
+times, in any number of workers. Delivery claims due nudges with a lease, checks each one again
+just before sending (preferences, snooze, quiet hours, daily cap, still relevant), sends in
+batches, records every attempt, prunes dead tokens and retries the rest with backoff.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, TimeField, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import local_day_start, public_person
+from acknowledgements.models import Acknowledgement
+from common.errors import Invalid, NotFound
+from events.services import events_record
+from exercises.models import Run
+from exercises.selectors import recommendation_for
+from group_sessions.models import GroupSession
+from nudges import tasks
+from nudges.models import DeliveryAttempt, Device, Kind, Nudge, Preferences
+from nudges.push import Push, push_backend
+from nudges.selectors import preferences_for
+from nudges.texts import render
+from reflections.models import Reflection
+from teams.models import Membership
+
+SEEN_WINDOW = timedelta(minutes=10)
+REFLECT_DELAY = timedelta(minutes=30)
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+BACKOFF_FIRST_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+RECONNECT_AFTER = timedelta(days=14)
+# Local times at which planned kinds go out (the daily exercise has the person's own time).
+WEEKLY_LOOKBACK_AT = (4, time(16, 0))  # Friday afternoon
+RECONNECT_AT = time(11, 0)
+# A planned nudge whose time passed longer ago than this (the planner was down) is not sent late.
+PLANNING_GRACE = timedelta(hours=1)
+
+
+# Planning: one row per nudge, never two
+
+
+def _plan(rows: list[Nudge]) -> None:
+    Nudge.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    if any(row.due_at <= timezone.now() + timedelta(seconds=5) for row in rows):
+        transaction.on_commit(tasks.enqueue_delivery)
+
+
+def nudge_seen(*, recipient_id: int, at: datetime) -> None:
+    """Someone acknowledged this person: acknowledgements within one 10-minute window make one nudge."""
+    window = int(at.timestamp() // SEEN_WINDOW.total_seconds())
+    due = datetime.fromtimestamp((window + 1) * SEEN_WINDOW.total_seconds(), tz=ZoneInfo("UTC"))
+    _plan([Nudge(user_id=recipient_id, kind=Kind.SEEN, dedupe_key=f"seen:{recipient_id}:{window}", due_at=due)])
+
+
+def nudge_reflect_after_run(*, run: Run) -> None:
+    _plan(
+        [
+            Nudge(
+                user_id=run.user_id,
+                kind=Kind.REFLECT_AFTER,
+                dedupe_key=f"reflect_after:run:{run.pk}",
+                due_at=run.completed_at + REFLECT_DELAY,
+                context={"run_id": run.pk},
+            )
+        ]
+    )
+
+
+def nudge_reflect_after_session(*, session: GroupSession, user_ids: list[int]) -> None:
+    _plan(
+        [
+            Nudge(
+                user_id=user_id,
+                kind=Kind.REFLECT_AFTER,
+                dedupe_key=f"reflect_after:session:{session.pk}:{user_id}",
+                due_at=session.ended_at + REFLECT_DELAY,
+                context={"session_id": session.pk},
+            )
+            for user_id in user_ids
+        ]
+    )
+
+
+def nudge_session_started(*, session: GroupSession, user_ids: list[int]) -> None:
+    facts = {
+        "session_id": session.pk,
+        "started_by": public_person(session.started_by)["display_name"],
+        "title": session.exercise.title,
+        "team": session.team.name,
+    }
+    _plan(
+        [
+            Nudge(
+                user_id=user_id,
+                kind=Kind.SESSION_STARTED,
+                dedupe_key=f"session_started:{session.pk}:{user_id}",
+                due_at=timezone.now(),
+                context=facts,
+            )
+            for user_id in user_ids
+        ]
+    )
+
+
+def _local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    # zoneinfo resolves a wall time that DST skips or repeats; the dedupe key holds one per day.
+    return datetime.combine(day, at, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+def _plan_for_groups(*, kind: str, people, local_time_of, day_of, key_of, now: datetime) -> int:
+    """Plan `kind` for everyone in `people`, grouped by (time zone, local time): a few queries
+    per group, never one per person. Returns how many rows were offered."""
+    planned = 0
+    groups = people.values_list("time_zone", "at").distinct()
+    for zone_name, at in groups:
+        zone = ZoneInfo(zone_name)
+        today = now.astimezone(zone).date()
+        for day in day_of(today):
+            due = _local_instant(day, local_time_of(at), zone)
+            if not now - PLANNING_GRACE <= due <= now + timedelta(hours=36):
+                continue
+            already = Nudge.objects.filter(user=OuterRef("pk"), kind=kind, planned_for=day)
+            user_ids = people.filter(time_zone=zone_name, at=at).exclude(Exists(already)).values_list("pk", flat=True)
+            rows = [
+                Nudge(user_id=uid, kind=kind, dedupe_key=key_of(uid, day), planned_for=day, due_at=due)
+                for uid in user_ids.iterator(chunk_size=2000)
+            ]
+            _plan(rows)
+            planned += len(rows)
+    return planned
+
+
+def _people(flag: str, at=None):
+    """Active people who have not turned this kind off, with the local time it goes out."""
+    return (
+        User.objects.filter(is_active=True, organisation__isnull=False)
+        .annotate(enabled=Coalesce(f"nudge_preferences__{flag}", True), at=at)
+        .filter(enabled=True)
+    )
+
+
+@transaction.atomic
+def nudges_plan(*, now: datetime | None = None) -> int:
+    """Plan the clock-driven nudges (daily exercise, weekly look-back, reconnect) for the coming
+    hours, in everyone's own time zone. Safe to run often and from several workers at once."""
+    now = now or timezone.now()
+    weekday, lookback_at = WEEKLY_LOOKBACK_AT
+    planned = _plan_for_groups(
+        kind=Kind.DAILY_EXERCISE,
+        people=_people("daily_exercise", Coalesce("nudge_preferences__daily_exercise_at", Value(time(9, 0)))),
+        local_time_of=lambda at: at,
+        day_of=lambda today: [today, today + timedelta(days=1)],
+        key_of=lambda uid, day: f"daily_exercise:{uid}:{day.isoformat()}",
+        now=now,
+    )
+    planned += _plan_for_groups(
+        kind=Kind.WEEKLY_LOOKBACK,
+        people=_people("weekly_lookback", Value(lookback_at, output_field=TimeField())),
+        local_time_of=lambda at: at,
+        day_of=lambda today: [today + timedelta(days=(weekday - today.weekday()) % 7)],
+        key_of=lambda uid, day: f"weekly_lookback:{uid}:{day.isocalendar()[0]}-{day.isocalendar()[1]}",
+        now=now,
+    )
+    quiet_for_a_while = ~Exists(
+        Acknowledgement.objects.filter(sender=OuterRef("pk"), created_at__gte=now - RECONNECT_AFTER)
+    )
+    recent_reconnect = Exists(
+        Nudge.objects.filter(user=OuterRef("pk"), kind=Kind.RECONNECT, created_at__gte=now - RECONNECT_AFTER)
+    )
+    planned += _plan_for_groups(
+        kind=Kind.RECONNECT,
+        people=_people("reconnect", Value(RECONNECT_AT, output_field=TimeField()))
+        .filter(quiet_for_a_while, date_joined__lte=now - RECONNECT_AFTER)
+        .exclude(recent_reconnect),
+        local_time_of=lambda at: at,
+        day_of=lambda today: [today],
+        key_of=lambda uid, day: f"reconnect:{uid}:{day.isoformat()}",
+        now=now,
+    )
+    return planned
+
+
+# Delivery
+
+
+@dataclass
+class _Decision:
+    send: bool = False
+    skip: str = ""
+    defer_until: datetime | None = None
+
+
+def _in_quiet_hours(moment: time, start: time, end: time) -> bool:
+    if start == end:
+        return False
+    return start <= moment < end if start < end else moment >= start or moment < end
+
+
+def _quiet_hours_end(local: datetime, end: time) -> datetime:
+    day = local.date() if local.time() < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=local.tzinfo)
+
+
+def _still_relevant(nudge: Nudge, user: User, local: datetime) -> str:
+    """Empty if the nudge still makes sense now, else why not."""
+    day_start = local_day_start(user=user, day=local.date())
+    if nudge.kind == Kind.DAILY_EXERCISE:
+        if nudge.planned_for != local.date():
+            return "stale"
+        if Run.objects.filter(user=user, completed_at__gte=day_start).exists():
+            return "already_done"
+    elif nudge.kind == Kind.REFLECT_AFTER:
+        cause = {"run_id": nudge.context.get("run_id"), "session_id": nudge.context.get("session_id")}
+        if Reflection.objects.filter(author=user, **{k: v for k, v in cause.items() if v}).exists():
+            return "already_reflected"
+    elif nudge.kind == Kind.SESSION_STARTED:
+        if not GroupSession.objects.filter(pk=nudge.context["session_id"]).exclude(phase="ended").exists():
+            return "session_over"
+    elif nudge.kind == Kind.WEEKLY_LOOKBACK:
+        if (local.date() - nudge.planned_for).days > 1:
+            return "stale"
+    elif nudge.kind == Kind.RECONNECT:
+        if Acknowledgement.objects.filter(sender=user, created_at__gte=nudge.created_at).exists():
+            return "already_reconnected"
+    return ""
+
+
+def _decide(nudge: Nudge, *, now: datetime, sent_today: int) -> _Decision:
+    user = nudge.user
+    preferences = preferences_for(user=user)
+    local = now.astimezone(ZoneInfo(user.time_zone))
+    if not user.is_active:
+        return _Decision(skip="inactive")
+    if not getattr(preferences, nudge.kind):
+        return _Decision(skip="opted_out")
+    if preferences.snoozed_until and preferences.snoozed_until > now:
+        return _Decision(skip="snoozed")
+    reason = _still_relevant(nudge, user, local)
+    if reason:
+        return _Decision(skip=reason)
+    if _in_quiet_hours(local.time(), preferences.quiet_start, preferences.quiet_end):
+        return _Decision(defer_until=_quiet_hours_end(local, preferences.quiet_end))
+    if sent_today >= preferences.daily_cap:
+        return _Decision(skip="daily_cap")
+    return _Decision(send=True)
+
+
+def _facts(nudge: Nudge, user: User, local: datetime) -> dict | None:
+    """What the text needs, read just before sending; None if there is nothing worth saying."""
+    if nudge.kind == Kind.DAILY_EXERCISE:
+        exercise = recommendation_for(user=user, day=local.date())
+        return {"title": exercise.title, "minutes": exercise.duration_minutes} if exercise else None
+    if nudge.kind == Kind.SEEN:
+        day_start = local_day_start(user=user, day=local.date())
+        count = Acknowledgement.objects.filter(recipient=user, created_at__gte=day_start).count()
+        return {"count": max(count, 1)}
+    if nudge.kind == Kind.WEEKLY_LOOKBACK:
+        week_start = local_day_start(user=user, day=local.date() - timedelta(days=local.weekday()))
+        return {
+            "exercises": Run.objects.filter(user=user, completed_at__gte=week_start).count(),
+            "acknowledgements": Acknowledgement.objects.filter(sender=user, created_at__gte=week_start).count(),
+        }
+    if nudge.kind == Kind.RECONNECT:
+        teammates = Membership.objects.filter(team__memberships__user=user).exclude(user=user)
+        acknowledged = Acknowledgement.objects.filter(sender=user).values("recipient_id")
+        mate = teammates.exclude(user_id__in=acknowledged).select_related("user").order_by("user_id").first()
+        return {"name": public_person(mate.user)["display_name"]} if mate else None
+    return dict(nudge.context)
+
+
+def _claim(*, now: datetime, limit: int) -> list[Nudge]:
+    """Take up to `limit` due nudges for this worker. Other workers skip them while leased."""
+    with transaction.atomic():
+        free = Q(lease_until=None) | Q(lease_until__lt=now)
+        ids = list(
+            Nudge.objects.select_for_update(skip_locked=True)
+            .filter(free, status=Nudge.Status.PENDING, due_at__lte=now)
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Nudge.objects.filter(pk__in=ids).update(lease_until=now + LEASE)
+    return list(Nudge.objects.filter(pk__in=ids).select_related("user", "user__nudge_preferences").order_by("pk"))
+
+
+def _backoff_seconds(attempts: int, retry_after: int | None) -> float:
+    delay = min(BACKOFF_FIRST_SECONDS * 2 ** (attempts - 1), BACKOFF_MAX_SECONDS) * random.uniform(0.5, 1.5)
+    return max(delay, retry_after or 0)
+
+
+def nudges_deliver(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Send what is due, in batches. Returns how many nudges this call handled."""
+    now = now or timezone.now()
+    claimed = _claim(now=now, limit=limit)
+    if not claimed:
+        return 0
+    sent_today = _sent_today(claimed, now=now)
+    outgoing: list[tuple[Nudge, Device]] = []
+    first_sends: list[Nudge] = []
+    with transaction.atomic():
+        for nudge in claimed:
+            if nudge.sent_at is None:  # not yet decided: a retry only finishes the pushes
+                if not _prepare(nudge, now=now, sent_today=sent_today, first_sends=first_sends):
+                    continue
+            for device in _devices_still_to_reach(nudge):
+                outgoing.append((nudge, device))
+    results = push_backend().send(
+        [Push(token=d.token, title=n.title, body=n.body, kind=n.kind, nudge_id=n.pk) for n, d in outgoing]
+    )
+    _record(claimed, outgoing, results, now=now)
+    return len(claimed)
+
+
+def _sent_today(nudges: list[Nudge], *, now: datetime) -> dict[int, int]:
+    counts = {}
+    for nudge in nudges:
+        if nudge.user_id not in counts:
+            start = local_day_start(user=nudge.user, day=now.astimezone(ZoneInfo(nudge.user.time_zone)).date())
+            counts[nudge.user_id] = Nudge.objects.filter(user_id=nudge.user_id, sent_at__gte=start).count()
+    return counts
+
+
+def _prepare(nudge: Nudge, *, now: datetime, sent_today: dict, first_sends: list) -> bool:
+    """Decide a nudge's fate; if it goes, write its text and put it in the inbox and stream."""
+    decision = _decide(nudge, now=now, sent_today=sent_today[nudge.user_id])
+    if decision.defer_until:
+        Nudge.objects.filter(pk=nudge.pk).update(due_at=decision.defer_until, lease_until=None)
+        return False
+    local = now.astimezone(ZoneInfo(nudge.user.time_zone))
+    facts = _facts(nudge, nudge.user, local) if decision.send else None
+    if not decision.send or facts is None:
+        Nudge.objects.filter(pk=nudge.pk).update(
+            status=Nudge.Status.SKIPPED, reason=decision.skip or "nothing_to_say", lease_until=None
+        )
+        return False
+    text = render(kind=nudge.kind, locale=nudge.user.locale, facts=facts)
+    nudge.title, nudge.body, nudge.sent_at = text.title[:120], text.body[:300], now
+    Nudge.objects.filter(pk=nudge.pk).update(title=nudge.title, body=nudge.body, sent_at=now)
+    sent_today[nudge.user_id] += 1
+    events_record(
+        user_ids=[nudge.user_id],
+        type="nudge",
+        data={"nudge_id": nudge.pk, "kind": nudge.kind, "title": nudge.title, "body": nudge.body},
+    )
+    first_sends.append(nudge)
+    return True
+
+
+def _devices_still_to_reach(nudge: Nudge) -> list[Device]:
+    reached = DeliveryAttempt.objects.filter(nudge=nudge, outcome=DeliveryAttempt.Outcome.SENT).values("device_id")
+    return list(Device.objects.filter(user_id=nudge.user_id, active=True).exclude(pk__in=reached).order_by("pk"))
+
+
+@transaction.atomic
+def _record(claimed: list[Nudge], outgoing: list, results: list, *, now: datetime) -> None:
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(
+            nudge=nudge, device=device, outcome=result.outcome, error_code=result.error_code[:40],
+            message_id=result.message_id[:200], at=now,
+        )
+        for (nudge, device), result in zip(outgoing, results)
+    )
+    dead = [device.pk for (_, device), result in zip(outgoing, results) if result.outcome == "dead_token"]
+    Device.objects.filter(pk__in=dead).update(active=False, deactivated_reason="unregistered", updated_at=now)
+    retries: dict[int, list] = {}
+    for (nudge, _), result in zip(outgoing, results):
+        if result.outcome == "retry":
+            retries.setdefault(nudge.pk, []).append(result)
+    for nudge in claimed:
+        if nudge.sent_at is None:
+            continue  # skipped or deferred in _prepare
+        if nudge.pk not in retries:
+            Nudge.objects.filter(pk=nudge.pk).update(status=Nudge.Status.SENT, lease_until=None)
+            continue
+        attempts = nudge.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            Nudge.objects.filter(pk=nudge.pk).update(
+                status=Nudge.Status.FAILED, attempts=attempts, reason=retries[nudge.pk][0].error_code, lease_until=None
+            )
+            continue
+        wait = _backoff_seconds(attempts, max(r.retry_after or 0 for r in retries[nudge.pk]))
+        Nudge.objects.filter(pk=nudge.pk).update(
+            attempts=attempts, due_at=now + timedelta(seconds=wait), lease_until=None, reason=retries[nudge.pk][0].error_code
+        )
+
+
+# What people do with nudges and devices
+
+
+@transaction.atomic
+def nudge_opened(*, user: User, nudge_id: int) -> Nudge:
+    nudge = Nudge.objects.filter(pk=nudge_id, user=user, sent_at__isnull=False).first()
+    if nudge is None:
+        raise NotFound("No such nudge among yours.", code="nudge_not_found")
+    if nudge.opened_at is None:
+        nudge.opened_at = timezone.now()
+        nudge.save(update_fields=["opened_at"])
+    return nudge
+
+
+@transaction.atomic
+def device_register(
+    *, user: User, token: str, platform: str, app_version: str = "", locale: str = ""
+) -> tuple[Device, bool]:
+    """Register or refresh a token; True if it is new. A token that moves to another person
+    (a shared phone) moves with it."""
+    if not token.strip():
+        raise Invalid("A registration token is needed.", code="blank", field="token")
+    if platform not in Device.Platform.values:
+        raise Invalid("Unknown platform.", code="invalid_choice", field="platform")
+    return Device.objects.update_or_create(
+        token=token.strip(),
+        defaults={
+            "user": user, "platform": platform, "app_version": app_version, "locale": locale,
+            "active": True, "deactivated_reason": "", "updated_at": timezone.now(),
+        },
+    )
+
+
+@transaction.atomic
+def device_remove(*, user: User, token: str) -> None:
+    deleted, _ = Device.objects.filter(user=user, token=token).delete()
+    if not deleted:
+        raise NotFound("No such device among yours.", code="device_not_found")
+
+
+def devices_remove_all(*, user: User) -> int:
+    deleted, _ = Device.objects.filter(user=user).delete()
+    return deleted
+
+
+PREFERENCE_FIELDS = (
+    *Kind.values, "daily_exercise_at", "quiet_start", "quiet_end", "daily_cap", "snoozed_until",
+)
+
+
+@transaction.atomic
+def preferences_update(*, user: User, **changes) -> Preferences:
+    unknown = set(changes) - set(PREFERENCE_FIELDS)
+    if unknown:
+        raise Invalid(f"Unknown preference {sorted(unknown)[0]!r}.", code="unknown_field")
+    cap = changes.get("daily_cap")
+    if cap is not None and not 1 <= cap <= 5:
+        raise Invalid("A daily cap from 1 to 5.", code="out_of_range", field="daily_cap")
+    preferences, _ = Preferences.objects.select_for_update().get_or_create(user=user)
+    for name, value in changes.items():
+        setattr(preferences, name, value)
+    preferences.save()
+    return preferences
