@@ -7,6 +7,7 @@ FIREBASE_CREDENTIALS is set, otherwise ConsoleBackend, which logs what would hav
 
 import itertools
 import logging
+import warnings
 from dataclasses import dataclass
 from functools import cache
 
@@ -69,8 +70,17 @@ def _retry_after(error: Exception) -> int | None:
     return int(value) if value and value.strip().isdigit() else None
 
 
+# FCM's own error codes, finer than the platform's (NOT_FOUND, RESOURCE_EXHAUSTED…).
+_FCM_CODES = {
+    messaging.UnregisteredError: "UNREGISTERED",
+    messaging.SenderIdMismatchError: "SENDER_ID_MISMATCH",
+    messaging.QuotaExceededError: "QUOTA_EXCEEDED",
+    messaging.ThirdPartyAuthError: "THIRD_PARTY_AUTH_ERROR",
+}
+
+
 def classify(error: Exception) -> PushResult:
-    code = getattr(error, "code", "") or type(error).__name__
+    code = _FCM_CODES.get(type(error)) or getattr(error, "code", "") or type(error).__name__
     if isinstance(error, _DEAD_TOKEN):
         return PushResult(outcome="dead_token", error_code=str(code))
     if isinstance(error, _TRANSIENT):
@@ -82,6 +92,13 @@ class FcmBackend:
     """firebase-admin's send_each (over `requests`), with the app's explicit HTTP timeout."""
 
     def _message(self, push: Push) -> messaging.Message:
+        # Phones register FCM registration tokens (the `token` target). firebase-admin now
+        # prefers installation ids (`fid`) and warns about `token`, which FCM still serves.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Message.token is deprecated", DeprecationWarning)
+            return self._build(push)
+
+    def _build(self, push: Push) -> messaging.Message:
         # One collapse key per kind: a newer nudge of a kind replaces an unread older one.
         return messaging.Message(
             token=push.token,
