@@ -5,6 +5,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.pagination import RecentlySent
 from nudges.models import Device, Kind
 from nudges.selectors import inbox_for, preferences_for
 from nudges.services import device_register, device_remove, nudge_opened, preferences_update
@@ -70,6 +71,7 @@ class PreferencesView(APIView):
 
 class Inbox(generics.ListAPIView):
     serializer_class = NudgeSerializer
+    pagination_class = RecentlySent
 
     def get_queryset(self):
         return inbox_for(user=self.request.user)

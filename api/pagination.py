@@ -22,3 +22,9 @@ class InOrder(CursorPagination):
 
 class ThemeOrder(InOrder):
     ordering = ("position", "id")
+
+
+class RecentlySent(NewestFirst):
+    """The inbox: by when a nudge reached the person, not when it was planned."""
+
+    ordering = ("-sent_at", "-id")

@@ -18,17 +18,20 @@ DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 
-def setup_django() -> None:
-    """A fresh database with the schema, and Django configured to use it."""
-    for statement in (f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", f"CREATE DATABASE {DATABASE}"):
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", statement], check=True)
+def setup_django(*, create: bool = True) -> None:
+    """Django configured against the benchmark database (made afresh, with the schema, unless
+    `create` is False: a worker process joining the one its parent made)."""
+    if create:
+        for statement in (f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", f"CREATE DATABASE {DATABASE}"):
+            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", statement], check=True)
     os.environ.update(DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL, DJANGO_SETTINGS_MODULE="config.settings")
     import django
 
     django.setup()
-    from django.core.management import call_command
+    if create:
+        from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+        call_command("migrate", verbosity=0)
 
 
 @contextmanager

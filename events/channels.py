@@ -22,10 +22,20 @@ def session_group(session_id: int) -> str:
 
 
 def publish(group: str, message: dict) -> None:
+    publish_each([(group, message)])
+
+
+def publish_each(messages: list[tuple[str, dict]]) -> None:
+    """Send (group, message) pairs through the channel layer in one go."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
+
+    async def send_all():
+        for group, message in messages:
+            await layer.group_send(group, message)
+
     try:
-        async_to_sync(layer.group_send)(group, message)
+        async_to_sync(send_all)()
     except Exception:  # the layer being down must not undo or fail a committed change
-        logger.warning("could not publish to %s; clients will catch up on reconnect", group, exc_info=True)
+        logger.warning("could not publish %d messages; clients will catch up on reconnect", len(messages), exc_info=True)

@@ -20,7 +20,7 @@ from accounts.models import User
 from accounts.selectors import local_day_start, public_person
 from acknowledgements.models import Acknowledgement
 from common.errors import Invalid, NotFound
-from events.services import events_record
+from events.services import events_record_each
 from exercises.models import Run
 from exercises.selectors import recommendation_for
 from group_sessions.models import GroupSession
@@ -214,9 +214,9 @@ def _quiet_hours_end(local: datetime, end: time) -> datetime:
 def _still_relevant(nudge: Nudge, user: User, local: datetime) -> str:
     """Empty if the nudge still makes sense now, else why not."""
     day_start = local_day_start(user=user, day=local.date())
+    if nudge.kind in (Kind.DAILY_EXERCISE, Kind.WEEKLY_LOOKBACK) and (local.date() - nudge.planned_for).days > 1:
+        return "stale"  # quiet hours may carry one over to the next morning, not further
     if nudge.kind == Kind.DAILY_EXERCISE:
-        if nudge.planned_for != local.date():
-            return "stale"
         if Run.objects.filter(user=user, completed_at__gte=day_start).exists():
             return "already_done"
     elif nudge.kind == Kind.REFLECT_AFTER:
@@ -226,9 +226,6 @@ def _still_relevant(nudge: Nudge, user: User, local: datetime) -> str:
     elif nudge.kind == Kind.SESSION_STARTED:
         if not GroupSession.objects.filter(pk=nudge.context["session_id"]).exclude(phase="ended").exists():
             return "session_over"
-    elif nudge.kind == Kind.WEEKLY_LOOKBACK:
-        if (local.date() - nudge.planned_for).days > 1:
-            return "stale"
     elif nudge.kind == Kind.RECONNECT:
         if Acknowledgement.objects.filter(sender=user, created_at__gte=nudge.created_at).exists():
             return "already_reconnected"
@@ -262,8 +259,8 @@ def _facts(nudge: Nudge, user: User, local: datetime) -> dict | None:
         return {"title": exercise.title, "minutes": exercise.duration_minutes} if exercise else None
     if nudge.kind == Kind.SEEN:
         day_start = local_day_start(user=user, day=local.date())
-        count = Acknowledgement.objects.filter(recipient=user, created_at__gte=day_start).count()
-        return {"count": max(count, 1)}
+        senders = Acknowledgement.objects.filter(recipient=user, created_at__gte=day_start).values("sender_id")
+        return {"count": max(senders.distinct().count(), 1)}
     if nudge.kind == Kind.WEEKLY_LOOKBACK:
         week_start = local_day_start(user=user, day=local.date() - timedelta(days=local.weekday()))
         return {
@@ -271,7 +268,7 @@ def _facts(nudge: Nudge, user: User, local: datetime) -> dict | None:
             "acknowledgements": Acknowledgement.objects.filter(sender=user, created_at__gte=week_start).count(),
         }
     if nudge.kind == Kind.RECONNECT:
-        teammates = Membership.objects.filter(team__memberships__user=user).exclude(user=user)
+        teammates = Membership.objects.filter(team__memberships__user=user, user__is_active=True).exclude(user=user)
         acknowledged = Acknowledgement.objects.filter(sender=user).values("recipient_id")
         mate = teammates.exclude(user_id__in=acknowledged).select_related("user").order_by("user_id").first()
         return {"name": public_person(mate.user)["display_name"]} if mate else None
@@ -303,65 +300,86 @@ def nudges_deliver(*, now: datetime | None = None, limit: int = 500) -> int:
     claimed = _claim(now=now, limit=limit)
     if not claimed:
         return 0
-    sent_today = _sent_today(claimed, now=now)
-    outgoing: list[tuple[Nudge, Device]] = []
-    first_sends: list[Nudge] = []
     with transaction.atomic():
-        for nudge in claimed:
-            if nudge.sent_at is None:  # not yet decided: a retry only finishes the pushes
-                if not _prepare(nudge, now=now, sent_today=sent_today, first_sends=first_sends):
-                    continue
-            for device in _devices_still_to_reach(nudge):
-                outgoing.append((nudge, device))
+        going = _prepare(claimed, now=now)
+    reachable = _devices_still_to_reach(going)
+    outgoing = [(nudge, device) for nudge in going for device in reachable.get(nudge.pk, [])]
     results = push_backend().send(
         [Push(token=d.token, title=n.title, body=n.body, kind=n.kind, nudge_id=n.pk) for n, d in outgoing]
     )
-    _record(claimed, outgoing, results, now=now)
+    _record(going, outgoing, results, now=now)
     return len(claimed)
 
 
 def _sent_today(nudges: list[Nudge], *, now: datetime) -> dict[int, int]:
-    counts = {}
-    for nudge in nudges:
-        if nudge.user_id not in counts:
-            start = local_day_start(user=nudge.user, day=now.astimezone(ZoneInfo(nudge.user.time_zone)).date())
-            counts[nudge.user_id] = Nudge.objects.filter(user_id=nudge.user_id, sent_at__gte=start).count()
+    """How many nudges each person got today, in their own day (one query for the batch)."""
+    starts = {
+        n.user_id: local_day_start(user=n.user, day=now.astimezone(ZoneInfo(n.user.time_zone)).date()) for n in nudges
+    }
+    counts = dict.fromkeys(starts, 0)
+    sent = Nudge.objects.filter(user_id__in=starts, sent_at__gte=min(starts.values())).values_list("user_id", "sent_at")
+    for user_id, sent_at in sent:
+        if sent_at >= starts[user_id]:
+            counts[user_id] += 1
     return counts
 
 
-def _prepare(nudge: Nudge, *, now: datetime, sent_today: dict, first_sends: list) -> bool:
-    """Decide a nudge's fate; if it goes, write its text and put it in the inbox and stream."""
-    decision = _decide(nudge, now=now, sent_today=sent_today[nudge.user_id])
-    if decision.defer_until:
-        Nudge.objects.filter(pk=nudge.pk).update(due_at=decision.defer_until, lease_until=None)
-        return False
-    local = now.astimezone(ZoneInfo(nudge.user.time_zone))
-    facts = _facts(nudge, nudge.user, local) if decision.send else None
-    if not decision.send or facts is None:
-        Nudge.objects.filter(pk=nudge.pk).update(
-            status=Nudge.Status.SKIPPED, reason=decision.skip or "nothing_to_say", lease_until=None
-        )
-        return False
-    text = render(kind=nudge.kind, locale=nudge.user.locale, facts=facts)
-    nudge.title, nudge.body, nudge.sent_at = text.title[:120], text.body[:300], now
-    Nudge.objects.filter(pk=nudge.pk).update(title=nudge.title, body=nudge.body, sent_at=now)
-    sent_today[nudge.user_id] += 1
-    events_record(
-        user_ids=[nudge.user_id],
-        type="nudge",
-        data={"nudge_id": nudge.pk, "kind": nudge.kind, "title": nudge.title, "body": nudge.body},
+def _prepare(claimed: list[Nudge], *, now: datetime) -> list[Nudge]:
+    """Decide each claimed nudge's fate. Those that go get their text and their in-app copy
+    (inbox and event stream); a nudge decided earlier (a retry) only finishes its pushes."""
+    sent_today = _sent_today(claimed, now=now)
+    going, first_time, skipped = [], [], {}
+    for nudge in claimed:
+        if nudge.sent_at is not None:
+            going.append(nudge)
+            continue
+        decision = _decide(nudge, now=now, sent_today=sent_today[nudge.user_id])
+        if decision.defer_until:
+            Nudge.objects.filter(pk=nudge.pk).update(due_at=decision.defer_until, lease_until=None)
+            continue
+        local = now.astimezone(ZoneInfo(nudge.user.time_zone))
+        facts = _facts(nudge, nudge.user, local) if decision.send else None
+        if facts is None:
+            skipped.setdefault(decision.skip or "nothing_to_say", []).append(nudge.pk)
+            continue
+        text = render(kind=nudge.kind, locale=nudge.user.locale, facts=facts)
+        nudge.title, nudge.body, nudge.sent_at = text.title[:120], text.body[:300], now
+        sent_today[nudge.user_id] += 1
+        going.append(nudge)
+        first_time.append(nudge)
+    for reason, ids in skipped.items():
+        Nudge.objects.filter(pk__in=ids).update(status=Nudge.Status.SKIPPED, reason=reason, lease_until=None)
+    same_text: dict[tuple[str, str], list[int]] = {}
+    for nudge in first_time:
+        same_text.setdefault((nudge.title, nudge.body), []).append(nudge.pk)
+    for (title, body), ids in same_text.items():
+        Nudge.objects.filter(pk__in=ids).update(title=title, body=body, sent_at=now)
+    events_record_each(
+        entries=[
+            (n.user_id, "nudge", {"nudge_id": n.pk, "kind": n.kind, "title": n.title, "body": n.body})
+            for n in first_time
+        ]
     )
-    first_sends.append(nudge)
-    return True
+    return going
 
 
-def _devices_still_to_reach(nudge: Nudge) -> list[Device]:
-    reached = DeliveryAttempt.objects.filter(nudge=nudge, outcome=DeliveryAttempt.Outcome.SENT).values("device_id")
-    return list(Device.objects.filter(user_id=nudge.user_id, active=True).exclude(pk__in=reached).order_by("pk"))
+def _devices_still_to_reach(nudges: list[Nudge]) -> dict[int, list[Device]]:
+    """Each nudge's active devices that have not had it yet (two queries for the batch)."""
+    reached = set(
+        DeliveryAttempt.objects.filter(nudge__in=nudges, outcome=DeliveryAttempt.Outcome.SENT).values_list(
+            "nudge_id", "device_id"
+        )
+    )
+    devices: dict[int, list[Device]] = {}
+    for device in Device.objects.filter(user_id__in={n.user_id for n in nudges}, active=True).order_by("pk"):
+        devices.setdefault(device.user_id, []).append(device)
+    return {
+        nudge.pk: [d for d in devices.get(nudge.user_id, []) if (nudge.pk, d.pk) not in reached] for nudge in nudges
+    }
 
 
 @transaction.atomic
-def _record(claimed: list[Nudge], outgoing: list, results: list, *, now: datetime) -> None:
+def _record(going: list[Nudge], outgoing: list, results: list, *, now: datetime) -> None:
     DeliveryAttempt.objects.bulk_create(
         DeliveryAttempt(
             nudge=nudge, device=device, outcome=result.outcome, error_code=result.error_code[:40],
@@ -375,21 +393,18 @@ def _record(claimed: list[Nudge], outgoing: list, results: list, *, now: datetim
     for (nudge, _), result in zip(outgoing, results):
         if result.outcome == "retry":
             retries.setdefault(nudge.pk, []).append(result)
-    for nudge in claimed:
-        if nudge.sent_at is None:
-            continue  # skipped or deferred in _prepare
-        if nudge.pk not in retries:
-            Nudge.objects.filter(pk=nudge.pk).update(status=Nudge.Status.SENT, lease_until=None)
-            continue
-        attempts = nudge.attempts + 1
+    done = [nudge.pk for nudge in going if nudge.pk not in retries]
+    Nudge.objects.filter(pk__in=done).update(status=Nudge.Status.SENT, lease_until=None)
+    for nudge in (n for n in going if n.pk in retries):
+        attempts, reason = nudge.attempts + 1, retries[nudge.pk][0].error_code
         if attempts >= MAX_ATTEMPTS:
             Nudge.objects.filter(pk=nudge.pk).update(
-                status=Nudge.Status.FAILED, attempts=attempts, reason=retries[nudge.pk][0].error_code, lease_until=None
+                status=Nudge.Status.FAILED, attempts=attempts, reason=reason, lease_until=None
             )
             continue
         wait = _backoff_seconds(attempts, max(r.retry_after or 0 for r in retries[nudge.pk]))
         Nudge.objects.filter(pk=nudge.pk).update(
-            attempts=attempts, due_at=now + timedelta(seconds=wait), lease_until=None, reason=retries[nudge.pk][0].error_code
+            attempts=attempts, due_at=now + timedelta(seconds=wait), lease_until=None, reason=reason
         )
 
 
