@@ -10,7 +10,7 @@ from accounts.models import User
 from acknowledgements.models import Acknowledgement, Reaction
 from common.errors import NotFound
 from teams.models import Membership
-from teams.selectors import require_member, teammate_ids
+from teams.selectors import teammate_ids
 
 
 def _for_display(acknowledgements: QuerySet[Acknowledgement]) -> QuerySet[Acknowledgement]:
@@ -31,12 +31,12 @@ def acknowledgements_sent(*, user: User) -> QuerySet[Acknowledgement]:
     return _for_display(Acknowledgement.objects.filter(sender=user))
 
 
-def feed_for_team(*, user: User, team_id: int) -> QuerySet[Acknowledgement]:
-    """Team-visible acknowledgements sent or received by any member of the team."""
-    require_member(user=user, team_id=team_id)
+def team_feed_acknowledgements(*, team_id: int, organisation_id: int) -> QuerySet[Acknowledgement]:
+    """Team-visible acknowledgements sent or received by any member of the team (the caller
+    checks the viewer is a member)."""
     members = Membership.objects.filter(team_id=team_id).values("user_id")
     return _for_display(
-        Acknowledgement.objects.filter(_on_team_feed(), organisation_id=user.organisation_id).filter(
+        Acknowledgement.objects.filter(_on_team_feed(), organisation_id=organisation_id).filter(
             Q(sender__in=members) | Q(recipient__in=members)
         )
     )

@@ -13,6 +13,7 @@ from acknowledgements.models import MESSAGE_MAX_LENGTH, Acknowledgement, Reactio
 from acknowledgements.selectors import acknowledgement_for
 from common.errors import Invalid, LimitReached, NotAllowed, NotFound
 from events.services import events_record
+from orphans.models import Orphan
 from nudges.services import nudge_seen
 
 
@@ -25,6 +26,7 @@ def acknowledgement_create(
     behaviour: str,
     visibility: str,
     client_id: uuid.UUID,
+    orphan_id: int | None = None,
 ) -> tuple[Acknowledgement, bool]:
     """Send "I see you" to a colleague in one's organisation; the same client_id again returns
     the first one (and False). A sender has a daily limit, counted in their local day."""
@@ -52,6 +54,7 @@ def acknowledgement_create(
     if recipient is None:
         raise NotFound("No such colleague in your organisation.", code="recipient_not_found", field="recipient")
 
+    orphan = _jump_in(sender=sender, recipient=recipient, behaviour=behaviour, orphan_id=orphan_id)
     day_start = local_day_start(user=sender, day=local_today(user=sender))
     sent_today = Acknowledgement.objects.filter(sender=sender, created_at__gte=day_start).count()
     if sent_today >= settings.ACKNOWLEDGEMENT_DAILY_LIMIT:
@@ -69,6 +72,7 @@ def acknowledgement_create(
         behaviour=behaviour,
         visibility=visibility,
         client_id=client_id,
+        orphan=orphan,
     )
     events_record(
         user_ids=[recipient.pk],
@@ -83,6 +87,22 @@ def acknowledgement_create(
     )
     nudge_seen(recipient_id=recipient.pk, at=acknowledgement.created_at)
     return acknowledgement_for(user=sender, acknowledgement_id=acknowledgement.pk), True
+
+
+def _jump_in(*, sender: User, recipient: User, behaviour: str, orphan_id: int | None) -> Orphan | None:
+    """The orphan an acknowledgement celebrates: one of the sender's teams', taken on by the recipient."""
+    if orphan_id is None:
+        return None
+    orphan = Orphan.objects.filter(
+        pk=orphan_id, team__memberships__user=sender, status__in=[Orphan.Status.CLAIMED, Orphan.Status.DONE]
+    ).first()
+    if orphan is None:
+        raise NotFound("No such claimed orphan in your teams.", code="orphan_not_found", field="orphan")
+    if orphan.claimed_by_id != recipient.pk:
+        raise Invalid("Acknowledge the one who took it on.", code="not_the_claimant", field="recipient")
+    if behaviour != Acknowledgement.Behaviour.JUMPED_IN:
+        raise Invalid("A jump-in is acknowledged as jumped_in.", code="not_a_jump_in", field="behaviour")
+    return orphan
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from acknowledgements.models import MESSAGE_MAX_LENGTH, Acknowledgement, Reaction
-from acknowledgements.selectors import acknowledgements_received, acknowledgements_sent, feed_for_team
+from acknowledgements.selectors import acknowledgements_received, acknowledgements_sent
 from acknowledgements.services import (
     acknowledgement_create,
     acknowledgement_hide,
@@ -33,6 +33,7 @@ class AcknowledgementSerializer(serializers.Serializer):
     behaviour = serializers.ChoiceField(choices=Acknowledgement.Behaviour.choices)
     visibility = serializers.ChoiceField(choices=Acknowledgement.Visibility.choices)
     client_id = serializers.SerializerMethodField()
+    orphan = serializers.IntegerField(source="orphan_id", allow_null=True)
     created_at = serializers.DateTimeField()
     read_at = serializers.SerializerMethodField()
     on_team_feed = serializers.BooleanField()
@@ -73,6 +74,7 @@ class AcknowledgementCreateSerializer(serializers.Serializer):
         choices=Acknowledgement.Visibility.choices, default=Acknowledgement.Visibility.PRIVATE
     )
     client_id = serializers.UUIDField()
+    orphan = serializers.IntegerField(min_value=1, required=False, allow_null=True, help_text="the jump-in it celebrates")
 
 
 class ReportSerializer(serializers.Serializer):
@@ -98,11 +100,6 @@ class Sent(_AcknowledgementList):
         return acknowledgements_sent(user=self.request.user)
 
 
-class TeamFeed(_AcknowledgementList):
-    def get_queryset(self):
-        return feed_for_team(user=self.request.user, team_id=self.kwargs["team_id"])
-
-
 def _shown(request, acknowledgement, *, status_code=status.HTTP_200_OK) -> Response:
     return Response(AcknowledgementSerializer(acknowledgement, context={"request": request}).data, status=status_code)
 
@@ -122,6 +119,7 @@ class Acknowledgements(APIView):
             behaviour=fields["behaviour"],
             visibility=fields["visibility"],
             client_id=fields["client_id"],
+            orphan_id=fields.get("orphan"),
         )
         return _shown(request, acknowledgement, status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

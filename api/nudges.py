@@ -25,6 +25,8 @@ class PreferencesSerializer(serializers.Serializer):
     session_started = serializers.BooleanField(required=False)
     weekly_lookback = serializers.BooleanField(required=False)
     reconnect = serializers.BooleanField(required=False)
+    orphan_claimed = serializers.BooleanField(required=False)
+    orphan_reminder = serializers.BooleanField(required=False)
     daily_exercise_at = serializers.TimeField(required=False, help_text="Local time, HH:MM")
     quiet_start = serializers.TimeField(required=False, help_text="Local time; may be after quiet_end (overnight)")
     quiet_end = serializers.TimeField(required=False)

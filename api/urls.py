@@ -3,7 +3,7 @@ one optional."""
 
 from django.urls import path
 
-from api import acknowledgements, auth, exercises, group_sessions, me, nudges, realtime, reflections, teams
+from api import acknowledgements, auth, exercises, feed, group_sessions, me, nudges, orphans, realtime, reflections, teams
 
 urlpatterns = [
     path("auth/token", auth.SignIn.as_view(), name="auth-token"),
@@ -15,7 +15,14 @@ urlpatterns = [
     path("teams", teams.MyTeams.as_view(), name="teams"),
     path("teams/join", teams.JoinTeam.as_view(), name="team-join"),
     path("teams/<int:team_id>", teams.TeamDetail.as_view(), name="team"),
-    path("teams/<int:team_id>/feed", acknowledgements.TeamFeed.as_view(), name="team-feed"),
+    path("teams/<int:team_id>/feed", feed.TeamFeed.as_view(), name="team-feed"),
+    path("teams/<int:team_id>/orphans", orphans.TeamOrphans.as_view(), name="team-orphans"),
+    path("teams/<int:team_id>/orphans/stats", orphans.TeamOrphanStats.as_view(), name="team-orphan-stats"),
+    path("orphans/<int:orphan_id>", orphans.OrphanDetail.as_view(), name="orphan"),
+    path("orphans/<int:orphan_id>/claim", orphans.Claim.as_view(), name="orphan-claim"),
+    path("orphans/<int:orphan_id>/release", orphans.Release.as_view(), name="orphan-release"),
+    path("orphans/<int:orphan_id>/done", orphans.Done.as_view(), name="orphan-done"),
+    path("orphans/<int:orphan_id>/reopen", orphans.Reopen.as_view(), name="orphan-reopen"),
     path("teams/<int:team_id>/sessions", group_sessions.TeamSessions.as_view(), name="team-sessions"),
     path("sessions/<int:session_id>", group_sessions.SessionDetail.as_view(), name="session"),
     path("realtime/ticket", realtime.Ticket.as_view(), name="realtime-ticket"),

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "nudges",
     "events",
     "group_sessions",
+    "orphans",
     "worker",
     "demo",
 ]
@@ -171,6 +172,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 PUSH_BACKEND = os.environ.get("PUSH_BACKEND", "").strip() or (
     "nudges.push.FcmBackend" if FIREBASE_CREDENTIALS else "nudges.push.ConsoleBackend"
 )
+
+# "Leave it with me": a lead may reopen a claim quiet for this long; the claimant is reminded sooner.
+ORPHAN_STALE_DAYS = env.integer("ORPHAN_STALE_DAYS", default=14)
+ORPHAN_REMINDER_DAYS = env.integer("ORPHAN_REMINDER_DAYS", default=7)
 
 # Realtime: event log retention, heartbeats, presence, and the largest frame a client may send.
 EVENT_RETENTION_DAYS = env.integer("EVENT_RETENTION_DAYS", default=30)

@@ -19,9 +19,11 @@ from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
 from acknowledgements.models import Acknowledgement, Reaction
 from exercises.factories import RunFactory
 from exercises.models import Exercise
+from orphans.factories import ActivityFactory, OrphanFactory
+from orphans.models import Activity
 from reflections.factories import ReflectionFactory
 from teams.factories import CoachAssignmentFactory, MembershipFactory, TeamFactory
-from teams.models import Membership
+from teams.models import Membership, Team
 
 DEMO_PASSWORD = "humble-demo"
 DEMO_DOMAIN = "demo.test"
@@ -97,7 +99,44 @@ def demo_seed(*, now=None) -> bool:
     for team_members in teams.values():
         for member in team_members:
             _history(rng=rng, member=member, teammates=team_members, exercises=exercises, now=now)
+    for team_name, team_members in teams.items():
+        _orphans(rng=rng, team=Team.objects.get(name=team_name, organisation=organisation), people=team_members, now=now)
     return True
+
+
+ORPHAN_TITLES = [
+    "The release checklist is out of date",
+    "Nobody answers the shared support inbox on Fridays",
+    "The flaky login test keeps failing the build",
+    "Meeting notes never get written up",
+    "The onboarding guide still points at the old VPN",
+    "Alerts from the billing job go to a dead mailing list",
+]
+
+
+def _orphans(*, rng: random.Random, team, people: list[User], now) -> None:
+    """A few orphans in every state: open, claimed, done (and one claim gone quiet)."""
+    for index, title in enumerate(rng.sample(ORPHAN_TITLES, 4)):
+        poster, claimant = rng.sample(people, 2)
+        posted_at = now - timedelta(days=rng.randint(3, 40), hours=rng.randint(0, 8))
+        state = ["open", "claimed", "done", "quiet"][index]
+        claimed_at = posted_at + timedelta(hours=rng.randint(1, 48)) if state != "open" else None
+        if state == "quiet":
+            claimed_at = now - timedelta(days=20)
+            posted_at = claimed_at - timedelta(days=2)
+        done_at = claimed_at + timedelta(days=rng.randint(1, 3)) if state == "done" else None
+        orphan = OrphanFactory(
+            team=team, posted_by=poster, title=title, created_at=posted_at,
+            status={"open": "open", "claimed": "claimed", "done": "done", "quiet": "claimed"}[state],
+            claimed_by=claimant if claimed_at else None, claimed_at=claimed_at, first_claimed_at=claimed_at,
+            done_at=done_at, done_note="Sorted, and wrote down how." if done_at else "",
+            last_activity_at=done_at or claimed_at or posted_at,
+        )
+        ActivityFactory(orphan=orphan, kind=Activity.Kind.POSTED, actor=poster, created_at=posted_at)
+        if claimed_at:
+            ActivityFactory(orphan=orphan, kind=Activity.Kind.CLAIMED, actor=claimant, created_at=claimed_at)
+        if done_at:
+            ActivityFactory(orphan=orphan, kind=Activity.Kind.DONE, actor=claimant, created_at=done_at)
 
 
 def _history(*, rng: random.Random, member: User, teammates: list[User], exercises: list, now) -> None:

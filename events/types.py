@@ -8,4 +8,7 @@ EVENT_TYPES: dict[str, frozenset[str]] = {
     "session.started": frozenset({"session_id", "team", "exercise", "started_by"}),
     "session.reflection_invite": frozenset({"session_id", "team_id", "exercise"}),
     "nudge": frozenset({"nudge_id", "kind", "title", "body"}),
+    "orphan.claimed": frozenset({"orphan_id", "team_id", "title", "claimed_by"}),
+    "orphan.done": frozenset({"orphan_id", "team_id", "title", "done_by", "note"}),
+    "orphan.reopened": frozenset({"orphan_id", "team_id", "title"}),
 }

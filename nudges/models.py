@@ -21,6 +21,8 @@ class Kind(models.TextChoices):
     SESSION_STARTED = "session_started"
     WEEKLY_LOOKBACK = "weekly_lookback"
     RECONNECT = "reconnect"
+    ORPHAN_CLAIMED = "orphan_claimed"
+    ORPHAN_REMINDER = "orphan_reminder"
 
 
 class Device(models.Model):
@@ -57,6 +59,8 @@ class Preferences(models.Model):
     session_started = models.BooleanField(default=True)
     weekly_lookback = models.BooleanField(default=True)
     reconnect = models.BooleanField(default=True)
+    orphan_claimed = models.BooleanField(default=True)
+    orphan_reminder = models.BooleanField(default=True)
     daily_exercise_at = models.TimeField(default=time(9, 0))
     quiet_start = models.TimeField(default=time(21, 0))
     quiet_end = models.TimeField(default=time(8, 0))

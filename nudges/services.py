@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, TimeField, Value
 from django.db.models.functions import Coalesce
@@ -24,6 +25,7 @@ from events.services import events_record_each
 from exercises.models import Run
 from exercises.selectors import recommendation_for
 from group_sessions.models import GroupSession
+from orphans.models import Orphan
 from nudges import tasks
 from nudges.models import DeliveryAttempt, Device, Kind, Nudge, Preferences
 from nudges.push import Push, push_backend
@@ -108,6 +110,36 @@ def nudge_session_started(*, session: GroupSession, user_ids: list[int]) -> None
                 context=facts,
             )
             for user_id in user_ids
+        ]
+    )
+
+
+def nudge_orphan_claimed(*, orphan) -> None:
+    """To the poster: a teammate said "leave it with me"."""
+    _plan(
+        [
+            Nudge(
+                user_id=orphan.posted_by_id,
+                kind=Kind.ORPHAN_CLAIMED,
+                dedupe_key=f"orphan_claimed:{orphan.pk}:{orphan.claimed_by_id}",
+                due_at=timezone.now(),
+                context={"orphan_id": orphan.pk, "name": public_person(orphan.claimed_by)["display_name"], "title": orphan.title},
+            )
+        ]
+    )
+
+
+def nudge_orphan_reminder(*, orphan, claim) -> None:
+    """To the claimant, if a week goes by with no progress on what they took on."""
+    _plan(
+        [
+            Nudge(
+                user_id=claim.actor_id,
+                kind=Kind.ORPHAN_REMINDER,
+                dedupe_key=f"orphan_reminder:{orphan.pk}:{claim.pk}",
+                due_at=claim.created_at + timedelta(days=settings.ORPHAN_REMINDER_DAYS),
+                context={"orphan_id": orphan.pk, "title": orphan.title, "claimed_at": claim.created_at.isoformat()},
+            )
         ]
     )
 
@@ -229,6 +261,16 @@ def _still_relevant(nudge: Nudge, user: User, local: datetime) -> str:
     elif nudge.kind == Kind.RECONNECT:
         if Acknowledgement.objects.filter(sender=user, created_at__gte=nudge.created_at).exists():
             return "already_reconnected"
+    elif nudge.kind == Kind.ORPHAN_CLAIMED:
+        if not Orphan.objects.filter(pk=nudge.context["orphan_id"], status=Orphan.Status.CLAIMED).exists():
+            return "no_longer_claimed"
+    elif nudge.kind == Kind.ORPHAN_REMINDER:
+        claimed_at = datetime.fromisoformat(nudge.context["claimed_at"])
+        still_quiet = Orphan.objects.filter(
+            pk=nudge.context["orphan_id"], status=Orphan.Status.CLAIMED, claimed_by=user, last_activity_at__lte=claimed_at
+        )
+        if not still_quiet.exists():
+            return "moved_on"
     return ""
 
 

@@ -63,6 +63,20 @@ def _reconnect(facts) -> Text:
     )
 
 
+def _orphan_claimed(facts) -> Text:
+    return Text(
+        _("%(name)s said \"leave it with me\"") % {"name": facts["name"]},
+        _("%(title)s is in good hands.") % {"title": facts["title"]},
+    )
+
+
+def _orphan_reminder(facts) -> Text:
+    return Text(
+        _("How is it going?"),
+        _("You took on \"%(title)s\" a week ago. Need a hand, or is it fine to hand it back?") % {"title": facts["title"]},
+    )
+
+
 _TEXTS = {
     Kind.DAILY_EXERCISE: _daily_exercise,
     Kind.REFLECT_AFTER: _reflect_after,
@@ -70,4 +84,6 @@ _TEXTS = {
     Kind.SESSION_STARTED: _session_started,
     Kind.WEEKLY_LOOKBACK: _weekly_lookback,
     Kind.RECONNECT: _reconnect,
+    Kind.ORPHAN_CLAIMED: _orphan_claimed,
+    Kind.ORPHAN_REMINDER: _orphan_reminder,
 }

@@ -31,6 +31,7 @@ ACKNOWLEDGEMENT_FIELDS = {
     "behaviour",
     "visibility",
     "client_id",
+    "orphan",
     "created_at",
     "read_at",
     "on_team_feed",
@@ -493,7 +494,8 @@ def test_the_team_feed_shows_team_visible_acknowledgements_sent_or_received_by_m
 def test_the_team_feed_item_has_the_documented_body(client_for, team, member, teammate):
     AcknowledgementFactory(sender=member, recipient=teammate, visibility=TEAM)
     item = client_for(teammate).get(feed_url(team.pk)).json()["results"][0]
-    assert set(item) == ACKNOWLEDGEMENT_FIELDS
+    assert set(item) == ACKNOWLEDGEMENT_FIELDS | {"type"}
+    assert item["type"] == "acknowledgement"
     assert item["on_team_feed"] is True
     assert item["client_id"] is None
 

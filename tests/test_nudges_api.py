@@ -32,6 +32,8 @@ DEFAULT_PREFERENCES = {
     "session_started": True,
     "weekly_lookback": True,
     "reconnect": True,
+    "orphan_claimed": True,
+    "orphan_reminder": True,
     "daily_exercise_at": "09:00",
     "quiet_start": "21:00",
     "quiet_end": "08:00",

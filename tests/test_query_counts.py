@@ -12,6 +12,7 @@ from exercises.factories import ExerciseFactory, RunFactory, StepFactory, ThemeF
 from exercises.models import Exercise, Step
 from group_sessions.models import Connection, Share
 from group_sessions.services import session_start
+from orphans.services import orphan_claim, orphan_post
 from reflections.factories import ReflectionFactory
 from teams.factories import MembershipFactory, TeamFactory
 
@@ -61,10 +62,30 @@ def test_a_team_with_its_members(client_for, member, team):
 
 
 def test_the_team_feed(client_for, member, teammate, team):
-    grows_flat(
-        client_for(member), f"/api/v1/teams/{team.pk}/feed",
-        lambda n: add_acknowledgements(n=n, sender=teammate, recipient=member), 4,
-    )
+    def add(n):
+        add_acknowledgements(n=n, sender=teammate, recipient=member)
+        for _ in range(n):
+            orphan, _ = orphan_post(user=member, team_id=team.pk, title="Flaky deploy", client_id=uuid.uuid4())
+            orphan_claim(user=teammate, orphan_id=orphan.pk)
+
+    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}/feed", add, 5)
+
+
+def test_a_teams_orphans(client_for, member, teammate, team):
+    def add(n):
+        for _ in range(n):
+            orphan, _ = orphan_post(user=member, team_id=team.pk, title="Nobody owns this", client_id=uuid.uuid4())
+            orphan_claim(user=teammate, orphan_id=orphan.pk)
+
+    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}/orphans", add, 3)
+
+
+def test_a_teams_orphan_figures(client_for, member, team):
+    def add(n):
+        for _ in range(n):
+            orphan_post(user=member, team_id=team.pk, title="Nobody owns this", client_id=uuid.uuid4())
+
+    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}/orphans/stats", add, 3)
 
 
 def test_acknowledgements_received(client_for, member, teammate):

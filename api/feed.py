@@ -1,0 +1,95 @@
+"""A team's feed: acknowledgements and "leave it with me" moments, newest first.
+
+Its pages are cut by a position in time rather than by one table's ids, because it merges two
+kinds of item; the `next` link carries that position as an opaque cursor.
+"""
+
+import base64
+from datetime import datetime
+from urllib.parse import urlencode
+
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.acknowledgements import AcknowledgementSerializer
+from api.orphans import OrphanSerializer
+from api.people import PersonSerializer
+from common.errors import NotFound
+from feed.selectors import Position, feed_for_team
+
+
+class FeedAcknowledgementSerializer(AcknowledgementSerializer):
+    type = serializers.ChoiceField(choices=["acknowledgement"])
+
+    def to_representation(self, item):
+        return {"type": item.type, **AcknowledgementSerializer(item.acknowledgement, context=self.context).data}
+
+
+class FeedOrphanSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["orphan.posted", "orphan.claimed", "orphan.done"])
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor = PersonSerializer()
+    orphan = OrphanSerializer()
+
+    def to_representation(self, item):
+        activity = item.activity
+        return {
+            "type": item.type,
+            "id": activity.pk,
+            "at": serializers.DateTimeField().to_representation(activity.created_at),
+            "actor": PersonSerializer(activity.actor).data,
+            "orphan": OrphanSerializer(activity.orphan).data,
+        }
+
+
+class FeedPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True, help_text="always null: the feed pages forward")
+    results = PolymorphicProxySerializer(
+        component_name="FeedItem",
+        serializers=[FeedAcknowledgementSerializer, FeedOrphanSerializer],
+        resource_type_field_name=None,
+        many=True,
+    )
+
+
+def _encode(position: Position) -> str:
+    return base64.urlsafe_b64encode(f"{position.at.isoformat()}|{position.source}|{position.id}".encode()).decode()
+
+
+def _decode(cursor: str) -> Position:
+    try:
+        at, source, id_ = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return Position(datetime.fromisoformat(at), int(source), int(id_))
+    except (ValueError, UnicodeDecodeError):
+        raise NotFound("Invalid cursor.", code="invalid_cursor") from None
+
+
+class TeamFeed(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("cursor", str), OpenApiParameter("limit", int)], responses=FeedPageSerializer
+    )
+    def get(self, request, team_id: int):
+        cursor = request.query_params.get("cursor")
+        try:
+            limit = max(1, min(int(request.query_params.get("limit", 20)), 100))
+        except ValueError:
+            limit = 20
+        page = feed_for_team(
+            user=request.user, team_id=team_id, before=_decode(cursor) if cursor else None, limit=limit
+        )
+        context = {"request": request}
+        results = [
+            (FeedAcknowledgementSerializer if item.type == "acknowledgement" else FeedOrphanSerializer)(
+                item, context=context
+            ).data
+            for item in page.items
+        ]
+        next_link = None
+        if page.next:
+            query = {**request.query_params.dict(), "cursor": _encode(page.next)}
+            next_link = request.build_absolute_uri(f"{request.path}?{urlencode(query)}")
+        return Response({"next": next_link, "previous": None, "results": results})

@@ -1,0 +1,159 @@
+"""Every change to an orphan: post, claim ("leave it with me"), release, done, reopen.
+
+Each is a transition from one state to the next, made with a conditional update so that two
+people claiming at the same moment get exactly one winner; an illegal one is a clear 409. A
+retry of one's own transition (a phone re-sending) answers as the first time did.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import public_person
+from accounts.services import person_lock
+from common.errors import Conflict, Invalid, NotAllowed
+from common.idempotency import create_once
+from events.services import events_record
+from nudges.services import nudge_orphan_claimed, nudge_orphan_reminder
+from orphans.models import DETAIL_MAX_LENGTH, NOTE_MAX_LENGTH, TITLE_MAX_LENGTH, Activity, Orphan
+from orphans.selectors import orphan_for_member
+from teams.models import Membership
+from teams.selectors import require_member
+
+
+def _summary(orphan: Orphan) -> dict:
+    return {"orphan_id": orphan.pk, "team_id": orphan.team_id, "title": orphan.title}
+
+
+@transaction.atomic
+def orphan_post(*, user: User, team_id: int, title: str, detail: str = "", client_id: uuid.UUID) -> tuple[Orphan, bool]:
+    """Post a problem nobody owns to one's team."""
+    require_member(user=user, team_id=team_id)
+    person_lock(user=user)
+    title, detail = title.strip(), detail.strip()
+    if not title:
+        raise Invalid("Say what the problem is.", code="blank", field="title")
+    if len(title) > TITLE_MAX_LENGTH:
+        raise Invalid(f"At most {TITLE_MAX_LENGTH} characters.", code="max_length", field="title")
+    if len(detail) > DETAIL_MAX_LENGTH:
+        raise Invalid(f"At most {DETAIL_MAX_LENGTH} characters.", code="max_length", field="detail")
+
+    def create() -> Orphan:
+        orphan = Orphan.objects.create(team_id=team_id, posted_by=user, title=title, detail=detail, client_id=client_id)
+        Activity.objects.create(orphan=orphan, kind=Activity.Kind.POSTED, actor=user, created_at=orphan.created_at)
+        return orphan
+
+    orphan, created = create_once(Orphan.objects.filter(posted_by=user), client_id=client_id, create=create)
+    if orphan.team_id != team_id:
+        raise Conflict("That client_id was used for another team's orphan.", code="client_id_reused")
+    return orphan_for_member(user=user, orphan_id=orphan.pk), created
+
+
+def _last_activity(orphan: Orphan) -> Activity | None:
+    return Activity.objects.filter(orphan=orphan).order_by("-created_at", "-pk").first()
+
+
+def _retried(orphan: Orphan, user: User, kind: str) -> bool:
+    """True if the person's own last action was this one: a retry, answered as the first time."""
+    last = _last_activity(orphan)
+    return last is not None and last.kind == kind and last.actor_id == user.pk
+
+
+@transaction.atomic
+def orphan_claim(*, user: User, orphan_id: int) -> Orphan:
+    """"Leave it with me": one claimant at a time; the poster hears about it."""
+    orphan = orphan_for_member(user=user, orphan_id=orphan_id)
+    now = timezone.now()
+    won = Orphan.objects.filter(pk=orphan.pk, status=Orphan.Status.OPEN).update(
+        status=Orphan.Status.CLAIMED,
+        claimed_by=user,
+        claimed_at=now,
+        first_claimed_at=Coalesce(F("first_claimed_at"), now),
+        last_activity_at=now,
+    )
+    orphan = orphan_for_member(user=user, orphan_id=orphan_id)
+    if not won:
+        if orphan.status == Orphan.Status.CLAIMED and orphan.claimed_by_id == user.pk:
+            return orphan
+        if orphan.status == Orphan.Status.DONE:
+            raise Conflict("It is done already.", code="already_done")
+        raise Conflict("Someone has already said \"leave it with me\".", code="already_claimed")
+    activity = Activity.objects.create(orphan=orphan, kind=Activity.Kind.CLAIMED, actor=user, created_at=now)
+    if orphan.posted_by_id != user.pk:
+        events_record(
+            user_ids=[orphan.posted_by_id], type="orphan.claimed", data={**_summary(orphan), "claimed_by": public_person(user)}
+        )
+        nudge_orphan_claimed(orphan=orphan)
+    nudge_orphan_reminder(orphan=orphan, claim=activity)
+    return orphan
+
+
+@transaction.atomic
+def orphan_release(*, user: User, orphan_id: int) -> Orphan:
+    """The claimant hands it back; it is open again."""
+    orphan = orphan_for_member(user=user, orphan_id=orphan_id)
+    now = timezone.now()
+    released = Orphan.objects.filter(pk=orphan.pk, status=Orphan.Status.CLAIMED, claimed_by=user).update(
+        status=Orphan.Status.OPEN, claimed_by=None, claimed_at=None, last_activity_at=now
+    )
+    if not released:
+        if orphan.status == Orphan.Status.OPEN and _retried(orphan, user, Activity.Kind.RELEASED):
+            return orphan
+        raise Conflict("Only the one who claimed it can release it.", code="not_your_claim")
+    Activity.objects.create(orphan=orphan, kind=Activity.Kind.RELEASED, actor=user, created_at=now)
+    return orphan_for_member(user=user, orphan_id=orphan_id)
+
+
+@transaction.atomic
+def orphan_done(*, user: User, orphan_id: int, note: str = "") -> Orphan:
+    """The claimant marks it done; the team is told, and invited to acknowledge the jump-in."""
+    if len(note) > NOTE_MAX_LENGTH:
+        raise Invalid(f"At most {NOTE_MAX_LENGTH} characters.", code="max_length", field="note")
+    orphan = orphan_for_member(user=user, orphan_id=orphan_id)
+    now = timezone.now()
+    finished = Orphan.objects.filter(pk=orphan.pk, status=Orphan.Status.CLAIMED, claimed_by=user).update(
+        status=Orphan.Status.DONE, done_at=now, done_note=note.strip(), last_activity_at=now
+    )
+    if not finished:
+        if orphan.status == Orphan.Status.DONE and orphan.claimed_by_id == user.pk:
+            return orphan
+        if orphan.status == Orphan.Status.OPEN:
+            raise Conflict("Claim it before marking it done.", code="not_claimed")
+        raise Conflict("Only the one who claimed it can mark it done.", code="not_your_claim")
+    Activity.objects.create(orphan=orphan, kind=Activity.Kind.DONE, actor=user, created_at=now)
+    teammates = Membership.objects.filter(team_id=orphan.team_id).exclude(user=user).values_list("user_id", flat=True)
+    events_record(
+        user_ids=teammates,
+        type="orphan.done",
+        data={**_summary(orphan), "done_by": public_person(user), "note": note.strip()},
+    )
+    return orphan_for_member(user=user, orphan_id=orphan_id)
+
+
+@transaction.atomic
+def orphan_reopen(*, user: User, orphan_id: int) -> Orphan:
+    """A lead frees a claim that has gone quiet (no activity for ORPHAN_STALE_DAYS)."""
+    orphan = orphan_for_member(user=user, orphan_id=orphan_id)
+    if not Membership.objects.filter(team_id=orphan.team_id, user=user, role=Membership.Role.LEAD).exists():
+        raise NotAllowed("Only the team's lead can reopen a claim.", code="not_team_lead")
+    now = timezone.now()
+    stale_before = now - timedelta(days=settings.ORPHAN_STALE_DAYS)
+    former = orphan.claimed_by_id
+    reopened = Orphan.objects.filter(
+        pk=orphan.pk, status=Orphan.Status.CLAIMED, last_activity_at__lt=stale_before
+    ).update(status=Orphan.Status.OPEN, claimed_by=None, claimed_at=None, last_activity_at=now)
+    if not reopened:
+        if orphan.status == Orphan.Status.OPEN and _retried(orphan, user, Activity.Kind.REOPENED):
+            return orphan
+        if orphan.status == Orphan.Status.CLAIMED:
+            raise Conflict("The claim is still active.", code="claim_not_stale")
+        raise Conflict("Only a claimed orphan can be reopened.", code="not_claimed")
+    Activity.objects.create(orphan=orphan, kind=Activity.Kind.REOPENED, actor=user, created_at=now)
+    events_record(user_ids=[former], type="orphan.reopened", data=_summary(orphan))
+    return orphan_for_member(user=user, orphan_id=orphan_id)
