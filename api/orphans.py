@@ -40,7 +40,7 @@ class StatusFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Orphan.Status.choices, required=False)
 
 
-class WeekSerializer(serializers.Serializer):
+class OrphanWeekSerializer(serializers.Serializer):
     week = serializers.CharField(help_text="ISO week, e.g. 2026-W48 (weeks in UTC)")
     starts_on = serializers.DateField()
     posted = serializers.IntegerField()
@@ -76,12 +76,12 @@ class TeamOrphans(generics.ListAPIView):
 
 
 class TeamOrphanStats(APIView):
-    @extend_schema(parameters=[StatsQuerySerializer], responses=WeekSerializer(many=True))
+    @extend_schema(parameters=[StatsQuerySerializer], responses=OrphanWeekSerializer(many=True))
     def get(self, request, team_id: int):
         query = StatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         weeks = orphan_stats(user=request.user, team_id=team_id, weeks=query.validated_data["weeks"])
-        return Response(WeekSerializer(weeks, many=True).data)
+        return Response(OrphanWeekSerializer(weeks, many=True).data)
 
 
 class OrphanDetail(APIView):

@@ -3,7 +3,20 @@ one optional."""
 
 from django.urls import path
 
-from api import acknowledgements, auth, exercises, feed, group_sessions, me, nudges, orphans, realtime, reflections, teams
+from api import (
+    acknowledgements,
+    auth,
+    exercises,
+    feed,
+    group_sessions,
+    insights,
+    me,
+    nudges,
+    orphans,
+    realtime,
+    reflections,
+    teams,
+)
 
 urlpatterns = [
     path("auth/token", auth.SignIn.as_view(), name="auth-token"),
@@ -26,6 +39,8 @@ urlpatterns = [
     path("teams/<int:team_id>/sessions", group_sessions.TeamSessions.as_view(), name="team-sessions"),
     path("sessions/<int:session_id>", group_sessions.SessionDetail.as_view(), name="session"),
     path("realtime/ticket", realtime.Ticket.as_view(), name="realtime-ticket"),
+    path("coach/organisations/<int:organisation_id>/insights", insights.Insights.as_view(), name="insights"),
+    path("coach/organisations/<int:organisation_id>/insights.csv", insights.InsightsCsv.as_view(), name="insights-csv"),
     path("devices", nudges.Devices.as_view(), name="devices"),
     path("devices/<str:token>", nudges.DeviceDetail.as_view(), name="device"),
     path("nudges", nudges.Inbox.as_view(), name="nudges"),

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "events",
     "group_sessions",
     "orphans",
+    "insights",
+    "dashboard",
     "worker",
     "demo",
 ]
@@ -73,6 +75,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+LOGIN_URL = "dashboard:sign-in"
 ASGI_APPLICATION = "config.asgi.application"
 APPEND_SLASH = False
 

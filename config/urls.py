@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", health.healthz),
     path("readyz", health.readyz),
     path("admin/", admin.site.urls),
+    path("coach/", include("dashboard.urls")),
 ]
 
 handler400 = "api.errors.bad_request"

@@ -19,6 +19,7 @@ from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
 from acknowledgements.models import Acknowledgement, Reaction
 from exercises.factories import RunFactory
 from exercises.models import Exercise
+from group_sessions.factories import ConnectionFactory, GroupSessionFactory
 from orphans.factories import ActivityFactory, OrphanFactory
 from orphans.models import Activity
 from reflections.factories import ReflectionFactory
@@ -96,11 +97,10 @@ def demo_seed(*, now=None) -> bool:
     CoachAssignmentFactory(coach=person(f"coach@{DEMO_DOMAIN}", "Casey (coach)", organisation=None), organisation=organisation)
 
     exercises = list(Exercise.objects.filter(is_active=True, mode__in=[Exercise.Mode.SOLO, Exercise.Mode.PAIR]))
-    for team_members in teams.values():
-        for member in team_members:
-            _history(rng=rng, member=member, teammates=team_members, exercises=exercises, now=now)
     for team_name, team_members in teams.items():
-        _orphans(rng=rng, team=Team.objects.get(name=team_name, organisation=organisation), people=team_members, now=now)
+        team = Team.objects.get(name=team_name, organisation=organisation)
+        _history(rng=rng, team=team, members=team_members, exercises=exercises, now=now)
+        _orphans(rng=rng, team=team, people=team_members, now=now)
     return True
 
 
@@ -139,30 +139,48 @@ def _orphans(*, rng: random.Random, team, people: list[User], now) -> None:
             ActivityFactory(orphan=orphan, kind=Activity.Kind.DONE, actor=claimant, created_at=done_at)
 
 
-def _history(*, rng: random.Random, member: User, teammates: list[User], exercises: list, now) -> None:
-    keenness = rng.uniform(0.3, 1.0)  # some people practise more than others
+def _history(*, rng: random.Random, team, members: list[User], exercises: list, now) -> None:
+    """Weeks of practice: each week the team leans towards two themes and two kinds of
+    acknowledgement, as real teams do, so coaches see figures and not only suppressed cells."""
+    this_monday = (now - timedelta(days=now.weekday())).replace(hour=8, minute=0, second=0, microsecond=0)
+    keenness = {member.pk: rng.uniform(0.5, 1.0) for member in members}
+    themes = sorted({exercise.theme_id for exercise in exercises})
+    group_exercises = list(Exercise.objects.filter(is_active=True, mode=Exercise.Mode.GROUP))
     for week in range(WEEKS_OF_HISTORY, 0, -1):
-        for _ in range(rng.randint(0, 4)):
-            if rng.random() > keenness:
-                continue
-            started = now - timedelta(weeks=week, days=-rng.randint(0, 6), hours=rng.randint(0, 10))
-            run = RunFactory(
-                user=member, exercise=rng.choice(exercises), started_at=started,
-                completed_at=started + timedelta(minutes=rng.randint(3, 12)) if rng.random() < 0.85 else None,
-            )
-            if run.completed_at and rng.random() < 0.5:
-                ReflectionFactory(
-                    author=member, run=run, body=rng.choice(REFLECTION_LINES), mood=rng.randint(2, 5),
-                    energy=rng.randint(1, 5), created_at=run.completed_at, updated_at=run.completed_at,
+        monday = this_monday - timedelta(weeks=week)
+        focus = rng.sample(themes, 2)
+        popular = rng.sample(list(ACKNOWLEDGEMENT_LINES), 2)
+        for member in members:
+            if rng.random() > keenness[member.pk] + 0.25:
+                continue  # a week off: holidays, deadlines, life
+            for _ in range(round(rng.randint(2, 5) * keenness[member.pk])):
+                pool = [e for e in exercises if e.theme_id in focus] if rng.random() < 0.8 else exercises
+                started = monday + timedelta(days=rng.randint(0, 4), hours=rng.randint(0, 9), minutes=rng.randint(0, 59))
+                run = RunFactory(
+                    user=member, exercise=rng.choice(pool), started_at=started,
+                    completed_at=started + timedelta(minutes=rng.randint(3, 12)) if rng.random() < 0.9 else None,
                 )
-        if rng.random() < keenness:
-            recipient = rng.choice([mate for mate in teammates if mate != member])
-            behaviour = rng.choice(list(ACKNOWLEDGEMENT_LINES))
-            acknowledgement = AcknowledgementFactory(
-                sender=member, recipient=recipient, behaviour=behaviour, message=ACKNOWLEDGEMENT_LINES[behaviour],
-                visibility=rng.choice(list(Acknowledgement.Visibility.values)),
-                created_at=now - timedelta(weeks=week, days=-rng.randint(0, 6)),
-                read_at=now - timedelta(weeks=week - 1) if rng.random() < 0.8 else None,
+                if run.completed_at and rng.random() < 0.7:
+                    ReflectionFactory(
+                        author=member, run=run, body=rng.choice(REFLECTION_LINES), mood=rng.choice([2, 3, 3, 4, 4, 4, 5]),
+                        energy=rng.randint(1, 5), created_at=run.completed_at, updated_at=run.completed_at,
+                    )
+            for _ in range(rng.randint(1, 3) if rng.random() < keenness[member.pk] else 0):
+                recipient = rng.choice([mate for mate in members if mate != member])
+                behaviour = rng.choice(popular) if rng.random() < 0.75 else rng.choice(list(ACKNOWLEDGEMENT_LINES))
+                acknowledgement = AcknowledgementFactory(
+                    sender=member, recipient=recipient, behaviour=behaviour, message=ACKNOWLEDGEMENT_LINES[behaviour],
+                    visibility=rng.choice(list(Acknowledgement.Visibility.values)),
+                    created_at=monday + timedelta(days=rng.randint(0, 4), hours=rng.randint(1, 9)),
+                    read_at=monday + timedelta(days=5) if rng.random() < 0.8 else None,
+                )
+                if rng.random() < 0.5:
+                    ReactionFactory(acknowledgement=acknowledgement, user=recipient, kind=rng.choice(Reaction.Kind.values))
+        if group_exercises and len(members) >= 5:
+            lead = next((m for m in members if m.email.startswith("lead@")), members[0])
+            session = GroupSessionFactory(
+                team=team, exercise=rng.choice(group_exercises), started_by=lead, facilitator=lead,
+                phase="ended", created_at=monday + timedelta(days=2, hours=2), ended_at=monday + timedelta(days=2, hours=3),
             )
-            if rng.random() < 0.5:
-                ReactionFactory(acknowledgement=acknowledgement, user=recipient, kind=rng.choice(Reaction.Kind.values))
+            for person in rng.sample(members, rng.randint(5, len(members))):
+                ConnectionFactory(session=session, user=person, opened_at=session.created_at, closed_at=session.ended_at)

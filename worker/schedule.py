@@ -22,6 +22,7 @@ JOBS = (
     # Event-driven nudges are enqueued at once; this catches deferred ones and retries.
     Job("deliver_nudges", timedelta(seconds=20), "nudges.tasks.deliver_nudges"),
     Job("prune_events", timedelta(hours=6), "events.tasks.prune_events"),
+    Job("roll_up_insights", timedelta(hours=1), "insights.tasks.roll_up_insights"),
 )
 
 

@@ -1,0 +1,143 @@
+"""Coach insights over HTTP: the anonymised table as JSON, and the same table as CSV."""
+
+import csv
+import io
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from insights.selectors import insights_for_coach
+from insights.services import insight_view_record
+
+
+class InsightsQuerySerializer(serializers.Serializer):
+    # `from` is a Python keyword, hence the explicit source.
+    from_ = serializers.RegexField(r"^\d{4}-W\d{2}$", required=False)
+    to = serializers.RegexField(r"^\d{4}-W\d{2}$", required=False)
+    team = serializers.IntegerField(min_value=1, required=False)
+
+    def to_internal_value(self, data):
+        data = {("from_" if key == "from" else key): value for key, value in data.items()}
+        return super().to_internal_value(data)
+
+
+class CellSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True)
+    suppressed = serializers.CharField(
+        allow_null=True, help_text="why the value is null: fewer_than_k, team_too_small, not_rolled_up, …"
+    )
+
+
+class InsightsWeekSerializer(serializers.Serializer):
+    week = serializers.CharField()
+    members = serializers.IntegerField(allow_null=True)
+    active = CellSerializer()
+    participation_rate = CellSerializer()
+    completions_by_theme = serializers.DictField(child=CellSerializer())
+    group_sessions = serializers.DictField(child=CellSerializer(), help_text="held, average_attendance")
+    acknowledgements = serializers.DictField(
+        child=serializers.DictField(child=CellSerializer()), help_text="within / across, then by behaviour"
+    )
+    orphans = serializers.DictField(child=CellSerializer(), help_text="posted, claimed, done, median_minutes_to_claim")
+    mood = CellSerializer()
+    mood_reporters = CellSerializer()
+
+
+class TeamTableSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    weeks = InsightsWeekSerializer(many=True)
+
+
+class OrganisationSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    k = serializers.IntegerField(help_text="the anonymity threshold")
+
+
+class OrganisationTotalSerializer(serializers.Serializer):
+    scope = serializers.CharField()
+    weeks = InsightsWeekSerializer(many=True)
+
+
+class InsightsSerializer(serializers.Serializer):
+    organisation = OrganisationSummarySerializer()
+    weeks = serializers.ListField(child=serializers.CharField())
+    themes = serializers.ListField(child=serializers.CharField())
+    behaviours = serializers.ListField(child=serializers.CharField())
+    teams = TeamTableSerializer(many=True)
+    organisation_total = OrganisationTotalSerializer()
+
+
+def _query(request) -> dict:
+    query = InsightsQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    fields = query.validated_data
+    return {"first": fields.get("from_"), "last": fields.get("to"), "team_id": fields.get("team")}
+
+
+PARAMETERS = [
+    OpenApiParameter("from", str, description="first ISO week, e.g. 2026-W30 (default: 12 weeks before `to`)"),
+    OpenApiParameter("to", str, description="last ISO week (default: the last finished week)"),
+    OpenApiParameter("team", int, description="one team of your assignment"),
+]
+
+
+def _load(request, organisation_id: int, format: str) -> dict:
+    query = _query(request)
+    table = insights_for_coach(user=request.user, organisation_id=organisation_id, **query)
+    insight_view_record(
+        coach=request.user,
+        organisation_id=organisation_id,
+        team_id=query["team_id"],
+        weeks=f"{table['weeks'][0] if table['weeks'] else ''}..{table['weeks'][-1] if table['weeks'] else ''}",
+        format=format,
+    )
+    return table
+
+
+class Insights(APIView):
+    @extend_schema(parameters=PARAMETERS, responses=InsightsSerializer)
+    def get(self, request, organisation_id: int):
+        return Response(_load(request, organisation_id, "json"))
+
+
+def flatten(table: dict):
+    """The insights table as rows: scope, week, measure, key, value, suppressed."""
+    scopes = [(team["name"], team["weeks"]) for team in table["teams"]]
+    scopes.append(("organisation (" + table["organisation_total"]["scope"] + ")", table["organisation_total"]["weeks"]))
+    for scope, weeks in scopes:
+        for week in weeks:
+            yield scope, week["week"], "members", "", week["members"], ""
+            for measure, value in week.items():
+                if measure in ("week", "members"):
+                    continue
+                yield from _cells_of(scope, week["week"], measure, "", value)
+
+
+def _cells_of(scope, week, measure, key, value):
+    if "suppressed" in value:
+        yield scope, week, measure, key, value["value"], value["suppressed"] or ""
+        return
+    for inner, cell in value.items():
+        yield from _cells_of(scope, week, measure, f"{key}.{inner}" if key else inner, cell)
+
+
+class InsightsCsv(APIView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="scope,week,measure,key,value,suppressed")},
+    )
+    def get(self, request, organisation_id: int):
+        table = _load(request, organisation_id, "csv")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["scope", "week", "measure", "key", "value", "suppressed"])
+        writer.writerows(flatten(table))
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="insights-{organisation_id}.csv"'
+        return response

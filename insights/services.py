@@ -1,0 +1,180 @@
+"""Writes for insights: rolling up finished weeks (background work), and the audit log.
+
+Queries are set-based over everyone at once (grouped by person), then folded into each team
+through its membership. Each figure keeps the number of distinct people behind it, so reads
+can suppress anything built from fewer than the organisation's threshold.
+"""
+
+import statistics
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone as dt_timezone
+
+from django.db import transaction
+from django.db.models import Avg, Count
+from django.utils import timezone
+
+from acknowledgements.models import Acknowledgement
+from exercises.models import Run
+from group_sessions.models import Connection, GroupSession
+from insights.models import InsightView, TeamWeek
+from orphans.models import Activity, Orphan
+from reflections.models import Reflection
+from teams.models import Membership, Team
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def finished_weeks(*, now: datetime, count: int) -> list[date]:
+    """The Mondays of the last `count` ISO weeks that are over (UTC), oldest first."""
+    this_monday = monday_of(now.astimezone(dt_timezone.utc).date())
+    return [this_monday - timedelta(weeks=n) for n in range(count, 0, -1)]
+
+
+def _figure(value, people: int) -> dict:
+    return {"value": value, "people": people}
+
+
+def _week_figures(*, members: set[int], team_id: int, facts: dict) -> dict:
+    """One team's figures, from the week's facts about everyone."""
+    completions = defaultdict(lambda: [0, set()])
+    for (user_id, theme), count in facts["completions"].items():
+        if user_id in members:
+            completions[theme][0] += count
+            completions[theme][1].add(user_id)
+    acknowledgements = {"within": defaultdict(lambda: [0, set()]), "across": defaultdict(lambda: [0, set()])}
+    for sender, recipient, behaviour in facts["acknowledgements"]:
+        if sender in members:
+            cell = acknowledgements["within" if recipient in members else "across"][behaviour]
+            cell[0] += 1
+            cell[1].add(sender)
+    moods = [mood for user_id, mood in facts["moods"].items() if user_id in members]
+    sessions = facts["sessions"].get(team_id, {})
+    attendees = set().union(*sessions.values()) if sessions else set()
+    orphans = facts["orphans"].get(team_id, {"posted": [], "claimed": [], "done": [], "waits": []})
+    active = members & facts["active"]
+    return {
+        "active": _figure(len(active), len(active)),
+        "completions": {theme: _figure(n, len(people)) for theme, (n, people) in completions.items()},
+        "sessions": {
+            "held": _figure(len(sessions), len(attendees)),
+            "average_attendance": _figure(
+                round(statistics.mean(len(p) for p in sessions.values()), 2) if sessions else None, len(attendees)
+            ),
+        },
+        "acknowledgements": {
+            side: {behaviour: _figure(n, len(people)) for behaviour, (n, people) in cells.items()}
+            for side, cells in acknowledgements.items()
+        },
+        "orphans": {
+            "posted": _figure(len(orphans["posted"]), len(set(orphans["posted"]))),
+            "claimed": _figure(len(orphans["claimed"]), len(set(orphans["claimed"]))),
+            "done": _figure(len(orphans["done"]), len(set(orphans["done"]))),
+            "median_minutes_to_claim": _figure(
+                round(statistics.median(w for _, w in orphans["waits"]), 1) if orphans["waits"] else None,
+                len({who for who, _ in orphans["waits"]}),
+            ),
+        },
+        "mood": _figure(round(statistics.mean(moods), 2) if moods else None, len(moods)),
+    }
+
+
+def _facts(start: datetime, end: datetime) -> dict:
+    """What happened in [start, end), grouped by person (or by team where it belongs to one)."""
+    runs = Run.objects.filter(completed_at__gte=start, completed_at__lt=end)
+    completions = {
+        (row["user_id"], row["exercise__theme__slug"]): row["n"]
+        for row in runs.values("user_id", "exercise__theme__slug").annotate(n=Count("id"))
+    }
+    per_person_mood = dict(
+        Reflection.objects.filter(created_at__gte=start, created_at__lt=end, mood__isnull=False)
+        .values("author_id")
+        .annotate(mood=Avg("mood"))
+        .values_list("author_id", "mood")
+    )
+    acknowledgements = list(
+        Acknowledgement.objects.filter(created_at__gte=start, created_at__lt=end).values_list(
+            "sender_id", "recipient_id", "behaviour"
+        )
+    )
+    sessions: dict[int, dict[int, set]] = defaultdict(lambda: defaultdict(set))
+    for team_id, session_id, user_id in Connection.objects.filter(
+        session__created_at__gte=start, session__created_at__lt=end
+    ).values_list("session__team_id", "session_id", "user_id"):
+        sessions[team_id][session_id].add(user_id)
+    for team_id, session_id in GroupSession.objects.filter(created_at__gte=start, created_at__lt=end).values_list(
+        "team_id", "pk"
+    ):
+        sessions[team_id].setdefault(session_id, set())
+    orphans: dict[int, dict] = defaultdict(lambda: {"posted": [], "claimed": [], "done": [], "waits": []})
+    for team_id, poster in Orphan.objects.filter(created_at__gte=start, created_at__lt=end).values_list(
+        "team_id", "posted_by_id"
+    ):
+        orphans[team_id]["posted"].append(poster)
+    for team_id, claimant, created_at, claimed_at in Orphan.objects.filter(
+        first_claimed_at__gte=start, first_claimed_at__lt=end
+    ).values_list("team_id", "claimed_by_id", "created_at", "first_claimed_at"):
+        orphans[team_id]["claimed"].append(claimant)
+        orphans[team_id]["waits"].append((claimant, (claimed_at - created_at).total_seconds() / 60))
+    for team_id, claimant in Orphan.objects.filter(done_at__gte=start, done_at__lt=end).values_list(
+        "team_id", "claimed_by_id"
+    ):
+        orphans[team_id]["done"].append(claimant)
+    active = (
+        {user_id for user_id, _ in completions}
+        | set(Reflection.objects.filter(created_at__gte=start, created_at__lt=end).values_list("author_id", flat=True))
+        | {sender for sender, _, _ in acknowledgements}
+        | {user_id for team in sessions.values() for people in team.values() for user_id in people}
+        | set(Activity.objects.filter(created_at__gte=start, created_at__lt=end).values_list("actor_id", flat=True))
+    )
+    return {
+        "completions": completions,
+        "moods": per_person_mood,
+        "acknowledgements": acknowledgements,
+        "sessions": sessions,
+        "orphans": orphans,
+        "active": active,
+    }
+
+
+def insights_roll_up(*, week_start: date) -> int:
+    """Roll up one finished week for every team that has no rollup for it yet; returns how many.
+
+    A published week is never recomputed (see insights.models)."""
+    start = datetime.combine(week_start, datetime.min.time(), tzinfo=dt_timezone.utc)
+    end = start + timedelta(weeks=1)
+    if end > timezone.now():
+        raise ValueError("Only a finished week can be rolled up.")
+    done = set(TeamWeek.objects.filter(week_start=week_start).values_list("team_id", flat=True))
+    teams = list(Team.objects.exclude(pk__in=done).values_list("pk", flat=True))
+    if not teams:
+        return 0
+    members: dict[int, set[int]] = defaultdict(set)
+    for team_id, user_id in Membership.objects.filter(team_id__in=teams, user__is_active=True).values_list(
+        "team_id", "user_id"
+    ):
+        members[team_id].add(user_id)
+    facts = _facts(start, end)
+    rows = [
+        TeamWeek(
+            team_id=team_id,
+            week_start=week_start,
+            members=len(members[team_id]),
+            figures=_week_figures(members=members[team_id], team_id=team_id, facts=facts),
+        )
+        for team_id in teams
+    ]
+    with transaction.atomic():
+        TeamWeek.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def insights_catch_up(*, now: datetime | None = None, weeks: int = 8) -> int:
+    """Roll up every recent finished week still missing (the periodic job)."""
+    now = now or timezone.now()
+    return sum(insights_roll_up(week_start=monday) for monday in finished_weeks(now=now, count=weeks))
+
+
+def insight_view_record(*, coach, organisation_id: int, team_id: int | None, weeks: str, format: str) -> None:
+    InsightView.objects.create(coach=coach, organisation_id=organisation_id, team_id=team_id, weeks=weeks, format=format)
