@@ -23,7 +23,12 @@ run: $(INSTALLED)
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
 
-test: $(INSTALLED)
+# The dashboard's browser test drives Debian's Chromium (no browser download).
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: $(INSTALLED) $(CHROMIUM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Re-pin the whole dependency tree after changing pyproject.toml.
