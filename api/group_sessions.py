@@ -58,7 +58,7 @@ class SessionSerializer(serializers.Serializer):
     phase = serializers.ChoiceField(choices=GroupSession.Phase.choices)
     step = serializers.IntegerField()
     deadline = serializers.DateTimeField(allow_null=True)
-    facilitator = PersonSerializer()
+    facilitator = PersonSerializer(allow_null=True)
     version = serializers.IntegerField()
     exercise = SessionExerciseSerializer()
     present = PersonSerializer(many=True)

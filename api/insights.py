@@ -15,14 +15,14 @@ from insights.services import insight_view_record
 
 
 class InsightsQuerySerializer(serializers.Serializer):
-    # `from` is a Python keyword, hence the explicit source.
-    from_ = serializers.RegexField(r"^\d{4}-W\d{2}$", required=False)
-    to = serializers.RegexField(r"^\d{4}-W\d{2}$", required=False)
-    team = serializers.IntegerField(min_value=1, required=False)
-
-    def to_internal_value(self, data):
-        data = {("from_" if key == "from" else key): value for key, value in data.items()}
-        return super().to_internal_value(data)
+    def get_fields(self):
+        # `from` is a Python keyword, so the fields are declared here rather than as attributes.
+        week = r"^\d{4}-W\d{2}$"
+        return {
+            "from": serializers.RegexField(week, required=False),
+            "to": serializers.RegexField(week, required=False),
+            "team": serializers.IntegerField(min_value=1, required=False),
+        }
 
 
 class CellSerializer(serializers.Serializer):
@@ -77,7 +77,7 @@ def _query(request) -> dict:
     query = InsightsQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     fields = query.validated_data
-    return {"first": fields.get("from_"), "last": fields.get("to"), "team_id": fields.get("team")}
+    return {"first": fields.get("from"), "last": fields.get("to"), "team_id": fields.get("team")}
 
 
 PARAMETERS = [

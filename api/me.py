@@ -1,11 +1,16 @@
 """The signed-in person's own profile."""
 
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import JsonResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import profile_update
+from privacy.selectors import account_export
+from privacy.services import account_erase
 from teams.selectors import profile_for
 
 
@@ -48,3 +53,20 @@ class Me(APIView):
         changes.is_valid(raise_exception=True)
         user = profile_update(user=request.user, **changes.validated_data)
         return Response(ProfileSerializer(profile_for(user=user)).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        """Erase the account and everything about it, at once and for good."""
+        account_erase(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class Export(APIView):
+    """Everything stored about the signed-in person, reflections decrypted, as one JSON file."""
+
+    @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT})
+    def get(self, request):
+        response = JsonResponse(account_export(user=request.user), encoder=DjangoJSONEncoder)
+        response["Content-Disposition"] = 'attachment; filename="humble-export.json"'
+        response["Cache-Control"] = "no-store"
+        return response

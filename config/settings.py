@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "orphans",
     "insights",
     "dashboard",
+    "privacy",
     "worker",
     "demo",
 ]

@@ -1,8 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api import health
+from config.converters import Id
+
+register_converter(Id, "id")
 
 urlpatterns = [
     path("api/v1/", include("api.urls")),

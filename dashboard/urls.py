@@ -9,5 +9,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", views.SignIn.as_view(), name="sign-in"),
     path("sign-out/", LogoutView.as_view(next_page="dashboard:sign-in"), name="sign-out"),
-    path("organisations/<int:organisation_id>/", views.organisation, name="organisation"),
+    path("organisations/<id:organisation_id>/", views.organisation, name="organisation"),
 ]

@@ -129,6 +129,7 @@ def _orphans(*, rng: random.Random, team, people: list[User], now) -> None:
             team=team, posted_by=poster, title=title, created_at=posted_at,
             status={"open": "open", "claimed": "claimed", "done": "done", "quiet": "claimed"}[state],
             claimed_by=claimant if claimed_at else None, claimed_at=claimed_at, first_claimed_at=claimed_at,
+            first_claimed_by=claimant if claimed_at else None,
             done_at=done_at, done_note="Sorted, and wrote down how." if done_at else "",
             last_activity_at=done_at or claimed_at or posted_at,
         )

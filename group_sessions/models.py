@@ -22,8 +22,9 @@ class GroupSession(models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="group_sessions")
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    facilitator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Null only after the person erased their account (their live sessions end first).
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    facilitator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     client_id = models.UUIDField(default=uuid.uuid4)
     phase = models.CharField(max_length=5, choices=Phase.choices, default=Phase.LOBBY)
     step = models.PositiveSmallIntegerField(default=0, help_text="1..n while in a step; 0 in the lobby.")

@@ -68,7 +68,7 @@ def state_view(session: GroupSession) -> dict:
         "phase": session.phase,
         "step": session.step,
         "deadline": session.deadline.isoformat() if session.deadline else None,
-        "facilitator": public_person(session.facilitator),
+        "facilitator": public_person(session.facilitator) if session.facilitator else None,
         "version": session.version,
     }
 

@@ -91,17 +91,34 @@ def _hidden(reason: str) -> dict:
     return {"value": None, "suppressed": reason}
 
 
-def _team_week(row: TeamWeek | None, *, k: int, themes: list[str], behaviours: list[str]) -> dict:
+def _too_close(row: TeamWeek, week_rows: dict[int, TeamWeek], k: int) -> bool:
+    """True if another team that week differs from this one by fewer than k people and is the
+    one that stays published (the larger; on a tie, the older team): of two such teams only
+    one may be shown, or subtracting one from the other would isolate those few people."""
+    for other_id, difference in row.figures.get("overlaps", {}).items():
+        other = week_rows.get(int(other_id))
+        if other is None or other.members < k or difference >= k:
+            continue
+        if (other.members, -other.team_id) > (row.members, -row.team_id):
+            return True
+    return False
+
+
+def _team_week(
+    row: TeamWeek | None, *, k: int, themes: list[str], behaviours: list[str], week_rows: dict[int, TeamWeek]
+) -> dict:
     if row is None:
         reason = "not_rolled_up"
     elif row.members < k:
         reason = "team_too_small"
+    elif _too_close(row, week_rows, k):
+        reason = "overlaps_another_team"
     else:
         reason = None
     if reason:
         nothing = _hidden(reason)
         return {
-            "members": None if row is None or row.members < k else row.members,
+            "members": row.members if row is not None and row.members >= k else None,
             "active": nothing,
             "participation_rate": nothing,
             "completions_by_theme": dict.fromkeys(themes, nothing),
@@ -185,14 +202,19 @@ def insights_for_coach(*, user: User, organisation_id: int, first: str | None = 
     k = scope.organisation.anonymity_threshold
     themes = list(Theme.objects.order_by("position", "slug").values_list("slug", flat=True))
     behaviours = list(Acknowledgement.Behaviour.values)
-    rows = {
-        (row.team_id, row.week_start): row
-        for row in TeamWeek.objects.filter(team__in=teams, week_start__in=mondays)
-    }
+    # Every team of the organisation, not only the coach's: overlaps are judged organisation-wide.
+    by_week: dict[date, dict[int, TeamWeek]] = {monday: {} for monday in mondays}
+    for row in TeamWeek.objects.filter(team__organisation_id=organisation_id, week_start__in=mondays):
+        by_week[row.week_start][row.team_id] = row
     team_tables = []
     for team in teams:
         weeks = [
-            {"week": week_label(monday), **_team_week(rows.get((team.pk, monday)), k=k, themes=themes, behaviours=behaviours)}
+            {
+                "week": week_label(monday),
+                **_team_week(
+                    by_week[monday].get(team.pk), k=k, themes=themes, behaviours=behaviours, week_rows=by_week[monday]
+                ),
+            }
             for monday in mondays
         ]
         team_tables.append({"id": team.pk, "name": team.name, "weeks": weeks})

@@ -112,12 +112,13 @@ def _facts(start: datetime, end: datetime) -> dict:
         "team_id", "posted_by_id"
     ):
         orphans[team_id]["posted"].append(poster)
+    # Counted by who claimed first: a later release does not make a claim anyone else's.
     for team_id, claimant, created_at, claimed_at in Orphan.objects.filter(
-        first_claimed_at__gte=start, first_claimed_at__lt=end
-    ).values_list("team_id", "claimed_by_id", "created_at", "first_claimed_at"):
+        first_claimed_at__gte=start, first_claimed_at__lt=end, first_claimed_by__isnull=False
+    ).values_list("team_id", "first_claimed_by_id", "created_at", "first_claimed_at"):
         orphans[team_id]["claimed"].append(claimant)
         orphans[team_id]["waits"].append((claimant, (claimed_at - created_at).total_seconds() / 60))
-    for team_id, claimant in Orphan.objects.filter(done_at__gte=start, done_at__lt=end).values_list(
+    for team_id, claimant in Orphan.objects.filter(done_at__gte=start, done_at__lt=end, claimed_by__isnull=False).values_list(
         "team_id", "claimed_by_id"
     ):
         orphans[team_id]["done"].append(claimant)
@@ -138,6 +139,25 @@ def _facts(start: datetime, end: datetime) -> dict:
     }
 
 
+# Larger than any threshold an organisation may set.
+OVERLAP_HORIZON = 100
+
+
+def _overlaps(team_id: int, *, members: dict[int, set[int]], organisation_of: dict[int, int]) -> dict[str, int]:
+    """Teams of the same organisation sharing people with this one, and by how many people the
+    two differ. Two teams that differ by fewer than k people must not both be published: the
+    difference of their figures would be about those few (see insights.selectors)."""
+    mine = members[team_id]
+    return {
+        str(other): len(mine ^ people)
+        for other, people in members.items()
+        if other != team_id
+        and organisation_of.get(other) == organisation_of[team_id]
+        and mine & people
+        and len(mine ^ people) < OVERLAP_HORIZON
+    }
+
+
 def insights_roll_up(*, week_start: date) -> int:
     """Roll up one finished week for every team that has no rollup for it yet; returns how many.
 
@@ -147,13 +167,12 @@ def insights_roll_up(*, week_start: date) -> int:
     if end > timezone.now():
         raise ValueError("Only a finished week can be rolled up.")
     done = set(TeamWeek.objects.filter(week_start=week_start).values_list("team_id", flat=True))
-    teams = list(Team.objects.exclude(pk__in=done).values_list("pk", flat=True))
+    organisation_of = dict(Team.objects.values_list("pk", "organisation_id"))
+    teams = [team_id for team_id in organisation_of if team_id not in done]
     if not teams:
         return 0
     members: dict[int, set[int]] = defaultdict(set)
-    for team_id, user_id in Membership.objects.filter(team_id__in=teams, user__is_active=True).values_list(
-        "team_id", "user_id"
-    ):
+    for team_id, user_id in Membership.objects.filter(user__is_active=True).values_list("team_id", "user_id"):
         members[team_id].add(user_id)
     facts = _facts(start, end)
     rows = [
@@ -161,7 +180,10 @@ def insights_roll_up(*, week_start: date) -> int:
             team_id=team_id,
             week_start=week_start,
             members=len(members[team_id]),
-            figures=_week_figures(members=members[team_id], team_id=team_id, facts=facts),
+            figures={
+                **_week_figures(members=members[team_id], team_id=team_id, facts=facts),
+                "overlaps": _overlaps(team_id, members=members, organisation_of=organisation_of),
+            },
         )
         for team_id in teams
     ]

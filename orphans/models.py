@@ -31,8 +31,11 @@ class Orphan(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
-    # When it was first claimed: the team's "time to claim" figure survives releases.
+    # When it was first claimed, and by whom: the team's "time to claim" survives releases.
     first_claimed_at = models.DateTimeField(null=True, blank=True)
+    first_claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     done_at = models.DateTimeField(null=True, blank=True)
     done_note = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True)
     last_activity_at = models.DateTimeField(default=timezone.now)

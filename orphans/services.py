@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, IntegerField, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -55,6 +55,15 @@ def orphan_post(*, user: User, team_id: int, title: str, detail: str = "", clien
     return orphan_for_member(user=user, orphan_id=orphan.pk), created
 
 
+def _refusal(orphan: Orphan, user: User) -> Conflict:
+    """Why a transition that needs the caller's own claim cannot happen to this orphan."""
+    if orphan.status == Orphan.Status.OPEN:
+        return Conflict("Nobody has claimed it.", code="not_claimed")
+    if orphan.claimed_by_id != user.pk:
+        return Conflict("Only the one who claimed it can do that.", code="not_your_claim")
+    return Conflict("It is done already.", code="already_done")
+
+
 def _last_activity(orphan: Orphan) -> Activity | None:
     return Activity.objects.filter(orphan=orphan).order_by("-created_at", "-pk").first()
 
@@ -75,6 +84,7 @@ def orphan_claim(*, user: User, orphan_id: int) -> Orphan:
         claimed_by=user,
         claimed_at=now,
         first_claimed_at=Coalesce(F("first_claimed_at"), now),
+        first_claimed_by=Coalesce(F("first_claimed_by"), Value(user.pk), output_field=IntegerField()),
         last_activity_at=now,
     )
     orphan = orphan_for_member(user=user, orphan_id=orphan_id)
@@ -105,7 +115,7 @@ def orphan_release(*, user: User, orphan_id: int) -> Orphan:
     if not released:
         if orphan.status == Orphan.Status.OPEN and _retried(orphan, user, Activity.Kind.RELEASED):
             return orphan
-        raise Conflict("Only the one who claimed it can release it.", code="not_your_claim")
+        raise _refusal(orphan, user)
     Activity.objects.create(orphan=orphan, kind=Activity.Kind.RELEASED, actor=user, created_at=now)
     return orphan_for_member(user=user, orphan_id=orphan_id)
 
@@ -123,9 +133,7 @@ def orphan_done(*, user: User, orphan_id: int, note: str = "") -> Orphan:
     if not finished:
         if orphan.status == Orphan.Status.DONE and orphan.claimed_by_id == user.pk:
             return orphan
-        if orphan.status == Orphan.Status.OPEN:
-            raise Conflict("Claim it before marking it done.", code="not_claimed")
-        raise Conflict("Only the one who claimed it can mark it done.", code="not_your_claim")
+        raise _refusal(orphan, user)
     Activity.objects.create(orphan=orphan, kind=Activity.Kind.DONE, actor=user, created_at=now)
     teammates = Membership.objects.filter(team_id=orphan.team_id).exclude(user=user).values_list("user_id", flat=True)
     events_record(
@@ -153,7 +161,9 @@ def orphan_reopen(*, user: User, orphan_id: int) -> Orphan:
             return orphan
         if orphan.status == Orphan.Status.CLAIMED:
             raise Conflict("The claim is still active.", code="claim_not_stale")
-        raise Conflict("Only a claimed orphan can be reopened.", code="not_claimed")
+        if orphan.status == Orphan.Status.DONE:
+            raise Conflict("It is done already.", code="already_done")
+        raise Conflict("Nobody has claimed it.", code="not_claimed")
     Activity.objects.create(orphan=orphan, kind=Activity.Kind.REOPENED, actor=user, created_at=now)
     events_record(user_ids=[former], type="orphan.reopened", data=_summary(orphan))
     return orphan_for_member(user=user, orphan_id=orphan_id)

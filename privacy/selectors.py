@@ -1,0 +1,70 @@
+"""A person's data export: everything stored about them, reflections decrypted."""
+
+from django.forms.models import model_to_dict
+
+from accounts.models import User
+from acknowledgements.models import Acknowledgement, Reaction, Report
+from events.models import Event
+from exercises.models import Run
+from group_sessions.models import Connection, Share
+from nudges.models import DeliveryAttempt, Device, Nudge
+from nudges.selectors import preferences_for
+from orphans.models import Activity, Orphan
+from reflections.selectors import reflection_body
+from reflections.models import Reflection
+from teams.models import CoachAssignment, Membership
+
+
+def _rows(queryset, *, exclude=()) -> list[dict]:
+    return [model_to_dict(row, exclude=list(exclude)) | {"id": row.pk} for row in queryset]
+
+
+def account_export(*, user: User) -> dict:
+    """Everything Humble stores about this person, in one document.
+
+    Acknowledgements they received include the sender's id (the message was addressed to them);
+    nothing here is about anyone else beyond what they were already shown.
+    """
+    reflections = Reflection.objects.filter(author=user).prefetch_related("themes")
+    return {
+        "profile": {
+            "id": user.pk,
+            "email": user.email,
+            "display_name": user.display_name,
+            "time_zone": user.time_zone,
+            "locale": user.locale,
+            "organisation_id": user.organisation_id,
+            "date_joined": user.date_joined,
+            "firebase_uid": user.firebase_uid,
+        },
+        "memberships": _rows(Membership.objects.filter(user=user)),
+        "coach_assignments": _rows(CoachAssignment.objects.filter(coach=user)),
+        "runs": _rows(Run.objects.filter(user=user)),
+        "reflections": [
+            {
+                "id": reflection.pk,
+                "body": reflection_body(reflection),
+                "mood": reflection.mood,
+                "energy": reflection.energy,
+                "themes": sorted(theme.slug for theme in reflection.themes.all()),
+                "run": reflection.run_id,
+                "session": reflection.session_id,
+                "created_at": reflection.created_at,
+                "updated_at": reflection.updated_at,
+            }
+            for reflection in reflections
+        ],
+        "acknowledgements_sent": _rows(Acknowledgement.objects.filter(sender=user)),
+        "acknowledgements_received": _rows(Acknowledgement.objects.filter(recipient=user)),
+        "reactions": _rows(Reaction.objects.filter(user=user)),
+        "reports": _rows(Report.objects.filter(reporter=user)),
+        "session_answers": _rows(Share.objects.filter(author=user)),
+        "session_connections": _rows(Connection.objects.filter(user=user), exclude=["channel_name"]),
+        "orphans_posted": _rows(Orphan.objects.filter(posted_by=user)),
+        "orphan_activities": _rows(Activity.objects.filter(actor=user)),
+        "devices": _rows(Device.objects.filter(user=user)),
+        "nudge_preferences": model_to_dict(preferences_for(user=user), exclude=["user"]),
+        "nudges": _rows(Nudge.objects.filter(user=user)),
+        "push_attempts": _rows(DeliveryAttempt.objects.filter(nudge__user=user)),
+        "events": _rows(Event.objects.filter(user=user)),
+    }

@@ -1,0 +1,115 @@
+"""Privacy rights: a person can take everything out, and can erase it all."""
+
+import uuid
+
+import pytest
+
+from accounts.models import User
+from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
+from acknowledgements.models import Acknowledgement
+from exercises.factories import RunFactory
+from group_sessions.factories import ConnectionFactory, GroupSessionFactory
+from group_sessions.models import GroupSession, Share
+from insights.models import TeamWeek
+from nudges.models import Device, Nudge
+from orphans.models import Orphan
+from orphans.services import orphan_claim, orphan_post
+from privacy.services import rows_referring_to
+from reflections.factories import ReflectionFactory
+from reflections.models import Reflection
+
+pytestmark = pytest.mark.django_db
+
+
+def a_full_life(person, teammate, team):
+    """Something of every kind, by or about this person."""
+    ReflectionFactory(author=person, body="my own private words")
+    RunFactory(user=person)
+    AcknowledgementFactory(sender=person, recipient=teammate)
+    received = AcknowledgementFactory(sender=teammate, recipient=person)
+    ReactionFactory(acknowledgement=received, user=person)
+    Device.objects.create(user=person, token=f"token-{person.pk}", platform="ios")
+    Nudge.objects.create(user=person, kind="seen", dedupe_key=f"seen:{person.pk}", due_at="2026-01-01T10:00Z")
+    session = GroupSessionFactory(team=team, started_by=teammate, facilitator=teammate)
+    ConnectionFactory(session=session, user=person)
+    Share.objects.create(session=session, step=1, author=person, text="said in the room")
+    orphan_post(user=person, team_id=team.pk, title="mine to post", client_id=uuid.uuid4())
+
+
+def test_the_export_holds_my_reflections_decrypted(client_for, member):
+    ReflectionFactory(author=member, body="what I wrote last night")
+    body = client_for(member).get("/api/v1/me/export").json()
+    assert [r["body"] for r in body["reflections"]] == ["what I wrote last night"]
+
+
+def test_the_export_holds_everything_about_me(client_for, member, teammate, team):
+    a_full_life(member, teammate, team)
+    body = client_for(member).get("/api/v1/me/export").json()
+    assert body["profile"]["email"] == member.email
+    for part in ("runs", "acknowledgements_sent", "acknowledgements_received", "reactions", "devices", "nudges",
+                 "session_answers", "orphans_posted", "memberships"):
+        assert len(body[part]) >= 1, part
+
+
+def test_the_export_holds_nothing_of_anyone_elses_private_words(client_for, member, teammate, team):
+    ReflectionFactory(author=teammate, body="the teammate's secret")
+    assert "the teammate's secret" not in client_for(member).get("/api/v1/me/export").content.decode()
+
+
+def test_an_export_is_not_for_anonymous(anonymous):
+    assert anonymous.get("/api/v1/me/export").status_code == 401
+
+
+def test_erasure_leaves_no_row_that_refers_to_the_person(client_for, member, teammate, team):
+    a_full_life(member, teammate, team)
+    member_id = member.pk
+    assert client_for(member).delete("/api/v1/me").status_code == 204
+    assert not User.objects.filter(pk=member_id).exists()
+    assert rows_referring_to(user_id=member_id) == {}
+
+
+def test_erasure_removes_what_they_wrote_and_what_was_written_to_them(client_for, member, teammate, team):
+    a_full_life(member, teammate, team)
+    client_for(member).delete("/api/v1/me")
+    assert not Reflection.objects.filter(body_ciphertext__isnull=False, author_id=member.pk).exists()
+    assert Acknowledgement.objects.count() == 0
+    assert not Share.objects.filter(text="said in the room").exists()
+
+
+def test_erasure_leaves_everyone_else_whole(client_for, member, teammate, team):
+    ReflectionFactory(author=teammate)
+    a_full_life(member, teammate, team)
+    client_for(member).delete("/api/v1/me")
+    assert Reflection.objects.filter(author=teammate).count() == 1
+    assert GroupSession.objects.filter(started_by=teammate).exists()
+
+
+def test_a_claim_held_by_someone_erased_goes_back_to_the_team(client_for, member, teammate, team):
+    orphan, _ = orphan_post(user=teammate, team_id=team.pk, title="left behind", client_id=uuid.uuid4())
+    orphan_claim(user=member, orphan_id=orphan.pk)
+    client_for(member).delete("/api/v1/me")
+    orphan.refresh_from_db()
+    assert (orphan.status, orphan.claimed_by) == (Orphan.Status.OPEN, None)
+
+
+def test_a_live_session_ends_when_its_facilitator_is_erased(client_for, lead, team):
+    session = GroupSessionFactory(team=team, started_by=lead, facilitator=lead)
+    client_for(lead).delete("/api/v1/me")
+    session.refresh_from_db()
+    assert (session.phase, session.facilitator) == (GroupSession.Phase.ENDED, None)
+
+
+def test_insight_counts_survive_erasure(client_for, member, team):
+    TeamWeek.objects.create(team=team, week_start="2026-03-02", members=6, figures={"active": {"value": 6, "people": 6}})
+    client_for(member).delete("/api/v1/me")
+    assert TeamWeek.objects.get(team=team).figures["active"]["value"] == 6
+
+
+def test_erased_tokens_no_longer_work(client_for, member):
+    client = client_for(member)
+    client.delete("/api/v1/me")
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_erasure_is_not_for_anonymous(anonymous):
+    assert anonymous.delete("/api/v1/me").status_code == 401
