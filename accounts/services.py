@@ -7,8 +7,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from firebase_admin import auth as firebase_auth
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -130,6 +133,25 @@ def sign_out_everywhere(*, user: User) -> None:
     """Every refresh token revoked and every device forgotten: no more pushes, no more sessions."""
     from nudges.services import devices_remove_all  # nudges builds on accounts, not the reverse
 
+    _revoke_refresh_tokens(user=user)
+    devices_remove_all(user=user)
+
+
+def _revoke_refresh_tokens(*, user: User) -> None:
     for token in OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False):
         BlacklistedToken.objects.get_or_create(token=token)
-    devices_remove_all(user=user)
+
+
+@sensitive_variables("current_password", "new_password")
+@transaction.atomic
+def password_change(*, user: User, current_password: str, new_password: str) -> None:
+    """A new password, checked by Django's validators; every other sign-in is revoked."""
+    if not user.has_usable_password() or not user.check_password(current_password):
+        raise Invalid("That is not your current password.", code="wrong_password", field="current_password")
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as error:
+        raise Invalid(" ".join(error.messages), code="weak_password", field="new_password") from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    _revoke_refresh_tokens(user=user)

@@ -9,6 +9,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
 from accounts.services import sign_out_everywhere, user_from_firebase_token
+from api.throttling import SignInByAccount, SignInByAddress
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -19,9 +20,13 @@ class TokenPairSerializer(serializers.Serializer):
 class SignIn(TokenObtainPairView):
     """Email and password for an access token (short-lived) and a refresh token."""
 
+    throttle_classes = [SignInByAddress, SignInByAccount]
+
 
 class Refresh(TokenRefreshView):
     """A refresh token for a new pair; the old refresh token stops working (rotation)."""
+
+    throttle_classes = [SignInByAddress]
 
 
 class LogOut(TokenBlacklistView):
@@ -51,6 +56,7 @@ class FirebaseSignIn(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    throttle_classes = [SignInByAddress]
 
     @extend_schema(request=FirebaseTokenSerializer, responses={200: TokenPairSerializer})
     def post(self, request):

@@ -7,8 +7,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.services import profile_update
+from accounts.services import password_change, profile_update
+from api.auth import TokenPairSerializer
 from privacy.selectors import account_export
 from privacy.services import account_erase
 from teams.selectors import profile_for
@@ -70,3 +72,21 @@ class Export(APIView):
         response["Content-Disposition"] = 'attachment; filename="humble-export.json"'
         response["Cache-Control"] = "no-store"
         return response
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = serializers.CharField(max_length=256, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class Password(APIView):
+    """Change one's password (Django's validators apply). Every refresh token is revoked, and
+    this device gets a fresh pair."""
+
+    @extend_schema(request=PasswordChangeSerializer, responses=TokenPairSerializer)
+    def post(self, request):
+        data = PasswordChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_change(user=request.user, **data.validated_data)
+        refresh = RefreshToken.for_user(request.user)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})

@@ -28,6 +28,7 @@ urlpatterns = [
     path("auth/firebase", auth.FirebaseSignIn.as_view(), name="auth-firebase"),
     path("me", me.Me.as_view(), name="me"),
     path("me/export", me.Export.as_view(), name="me-export"),
+    path("me/password", me.Password.as_view(), name="me-password"),
     path("teams", teams.MyTeams.as_view(), name="teams"),
     path("teams/join", teams.JoinTeam.as_view(), name="team-join"),
     path("teams/<id:team_id>", teams.TeamDetail.as_view(), name="team"),

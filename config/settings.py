@@ -12,7 +12,7 @@ import dj_database_url
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from config import env
+from config import env, logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HUMBLE_VAR_DIR", BASE_DIR / "var"))
@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.request_id_middleware",
     "api.middleware.optional_trailing_slash",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -119,8 +120,14 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Channel layer: Redis when REDIS_URL is set, else in-process memory (one Daphne process only).
+# Cache (rate-limit counters): Redis when REDIS_URL is set, so every process shares them.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "humble"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Channel layer: Redis when REDIS_URL is set, else in-process memory (one Daphne process only).
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -168,6 +175,10 @@ if PRODUCTION and os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):
     raise ImproperlyConfigured("FIREBASE_AUTH_EMULATOR_HOST must not be set when DJANGO_ENV=production.")
 
 ACKNOWLEDGEMENT_DAILY_LIMIT = env.integer("ACKNOWLEDGEMENT_DAILY_LIMIT", default=10)
+SHARE_DAILY_LIMIT = env.integer("SHARE_DAILY_LIMIT", default=100)
+# WebSocket frames one connection may send: a burst, refilled at a steady rate per second.
+REALTIME_FRAME_BURST = 20
+REALTIME_FRAMES_PER_SECOND = 5
 
 # Background work: django-tasks with its database backend (the django-tasks-db worker).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -200,6 +211,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.NewestFirst",
     "PAGE_SIZE": 20,
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_RATES": {
+        "sign_in_address": os.environ.get("SIGN_IN_RATE_PER_ADDRESS", "30/min"),
+        "sign_in_account": os.environ.get("SIGN_IN_RATE_PER_ACCOUNT", "10/hour"),
+    },
+    # How many proxies add to X-Forwarded-For; 0 trusts only the socket's address.
+    "NUM_PROXIES": env.integer("NUM_PROXIES", default=0),
 }
 
 SIMPLE_JWT = {
@@ -251,10 +268,17 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "plain")
+logs.install()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

@@ -9,12 +9,13 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import public_person
-from common.errors import Conflict, Invalid, NotAllowed, NotFound
+from common.errors import Conflict, Invalid, LimitReached, NotAllowed, NotFound
 from events.channels import publish, session_group
 from events.services import events_record
 from exercises.models import Exercise, Step
@@ -235,6 +236,12 @@ def round_answer(
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
             raise Invalid("Answer from 1 to 5.", code="out_of_range", field="value")
         answer = {"text": "", "value": value}
+    since = timezone.now() - timedelta(days=1)
+    if (
+        not Share.objects.filter(session=session, step=step, author=user).exists()
+        and Share.objects.filter(author=user, created_at__gte=since).count() >= settings.SHARE_DAILY_LIMIT
+    ):
+        raise LimitReached("That is a lot of answers for one day.", code="daily_limit_reached", retry_after=3600)
     share, _ = Share.objects.update_or_create(
         session=session, step=step, author=user, defaults={**answer, "anonymous": bool(anonymous)}
     )

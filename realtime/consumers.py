@@ -6,6 +6,7 @@ HTTP door calls. Frames are JSON objects with a "type"; the protocol is in READM
 
 import asyncio
 import json
+import time
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -87,7 +88,22 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, frame: dict) -> None:
         await self.send(text_data=json.dumps(frame))
 
+    def _within_rate(self) -> bool:
+        """A token bucket per connection: a burst of frames, refilled at a steady rate."""
+        now = time.monotonic()
+        allowance = getattr(self, "allowance", settings.REALTIME_FRAME_BURST)
+        elapsed = now - getattr(self, "checked_at", now)
+        self.allowance = min(settings.REALTIME_FRAME_BURST, allowance + elapsed * settings.REALTIME_FRAMES_PER_SECOND)
+        self.checked_at = now
+        if self.allowance < 1:
+            return False
+        self.allowance -= 1
+        return True
+
     async def receive(self, text_data=None, bytes_data=None):
+        if not self._within_rate():
+            await self._error("rate_limited", "Too many frames; slow down.", None)
+            return
         try:
             frame = self._parse(text_data, bytes_data)
             handler = getattr(self, self.commands[frame["type"]])

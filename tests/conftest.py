@@ -103,3 +103,11 @@ def error_codes(response) -> list[tuple[str | None, str]]:
 def _background_work_is_recorded_not_run(settings):
     """Tests run background work explicitly; enqueued tasks are only recorded."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters start at zero for each test."""
+    from django.core.cache import cache
+
+    cache.clear()
