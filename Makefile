@@ -30,6 +30,8 @@ $(CHROMIUM):
 
 test: $(INSTALLED) $(CHROMIUM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@# Schemathesis over every operation of the OpenAPI schema, on its own demo-seeded database.
+	$(BIN)/python -m pytest fuzz $(PYTEST_ARGS)
 
 # Re-pin the whole dependency tree after changing pyproject.toml.
 lock:

@@ -17,7 +17,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts import firebase
 from accounts.models import ConnectionTicket, OrganisationDomain, User
-from common.errors import Invalid, NotAllowed, Unauthenticated, Unavailable
+from common.errors import Invalid, NotAllowed, NotFound, Unauthenticated, Unavailable
 
 LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
 
@@ -61,7 +61,8 @@ def user_from_firebase_token(*, id_token: str) -> User:
     domain belongs to an organisation that allows sign-up from it.
     """
     if not firebase.is_configured():
-        raise Unavailable("Firebase sign-in is not set up on this server.", code="firebase_not_configured")
+        # Not a fault, a choice of this deployment: the endpoint is as good as absent.
+        raise NotFound("Firebase sign-in is not set up on this server.", code="firebase_not_configured")
     try:
         claims = firebase_auth.verify_id_token(id_token, app=firebase.firebase_app())
     except (firebase_auth.InvalidIdTokenError, firebase_auth.ExpiredIdTokenError, firebase_auth.RevokedIdTokenError, ValueError):

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.pagination import RecentlySent
+from api.schema import LocalTimeField
 from nudges.models import Device, Kind
 from nudges.selectors import inbox_for, preferences_for
 from nudges.services import device_register, device_remove, nudge_opened, preferences_update
@@ -27,9 +28,9 @@ class PreferencesSerializer(serializers.Serializer):
     reconnect = serializers.BooleanField(required=False)
     orphan_claimed = serializers.BooleanField(required=False)
     orphan_reminder = serializers.BooleanField(required=False)
-    daily_exercise_at = serializers.TimeField(required=False, help_text="Local time, HH:MM")
-    quiet_start = serializers.TimeField(required=False, help_text="Local time; may be after quiet_end (overnight)")
-    quiet_end = serializers.TimeField(required=False)
+    daily_exercise_at = LocalTimeField(required=False)
+    quiet_start = LocalTimeField(required=False, help_text="may be after quiet_end: quiet overnight")
+    quiet_end = LocalTimeField(required=False)
     daily_cap = serializers.IntegerField(min_value=1, max_value=5, required=False)
     snoozed_until = serializers.DateTimeField(required=False, allow_null=True)
 

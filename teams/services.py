@@ -3,8 +3,8 @@
 from django.db import transaction
 
 from accounts.models import User
-from common.errors import NotFound
-from teams.models import JOIN_CODE_ALPHABET, Membership, Team
+from common.errors import NotAllowed, NotFound
+from teams.models import JOIN_CODE_ALPHABET, CoachAssignment, Membership, Team
 
 
 @transaction.atomic
@@ -17,6 +17,9 @@ def team_join(*, user: User, code: str) -> Membership:
         team = Team.objects.select_related("organisation").filter(join_code=normalised).first()
     if team is None or (user.organisation_id and user.organisation_id != team.organisation_id):
         raise NotFound("No team has that code.", code="team_not_found")
+    if CoachAssignment.objects.filter(coach=user, organisation_id=team.organisation_id).exists():
+        # Coaches see teams anonymised; joining one would show them its people and texts.
+        raise NotAllowed("Coaches do not join the teams they coach.", code="coach_cannot_join")
     if user.organisation_id is None:
         user.organisation = team.organisation
         user.save(update_fields=["organisation"])

@@ -166,7 +166,7 @@ def test_firebase_sign_in_says_so_when_firebase_is_not_set_up(anonymous, setting
     settings.FIREBASE_PROJECT_ID = ""
     settings.FIREBASE_CREDENTIALS = ""
     response = anonymous.post("/api/v1/auth/firebase", {"id_token": "x"}, format="json")
-    assert response.status_code == 503
+    assert response.status_code == 404
     assert error_codes(response) == [(None, "firebase_not_configured")]
 
 

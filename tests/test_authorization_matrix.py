@@ -16,6 +16,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlparse
 
 import pytest
 import responses
@@ -29,6 +30,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from accounts.factories import DEFAULT_PASSWORD, OrganisationFactory, UserFactory
 from acknowledgements.factories import AcknowledgementFactory
 from acknowledgements.models import Acknowledgement
+from events.services import events_record
 from exercises.factories import ExerciseFactory, RunFactory, StepFactory
 from exercises.models import Exercise, Step
 from group_sessions.factories import GroupSessionFactory
@@ -95,12 +97,12 @@ def websocket_routes() -> set[str]:
 
 
 # What each person may do. Columns, in order: anonymous, owner, teammate, lead, coach,
-# outsider (another organisation), staff (superuser, no team). A (302, prefix) is a redirect
-# whose Location starts with prefix.
+# outsider (another organisation), staff (superuser, no team). A (302, path) is a redirect to
+# that path (its query string aside), filled from the world's ids.
 
 TO_SIGN_IN = (302, "/coach/sign-in/")
-TO_ORGANISATION_PAGE = (302, "/coach/organisations/")
-TO_ANYWHERE = (302, "")
+TO_DASHBOARD = (302, "/coach/")
+TO_ORGANISATION_PAGE = (302, "/coach/organisations/{organisation_id}/")
 
 SELF_SERVICE = (401, 200, 200, 200, 200, 200, 200)  # one's own things, every signed-in person
 SELF_CREATE = (401, 201, 201, 201, 201, 201, 201)
@@ -108,6 +110,7 @@ OWNER_ONLY = (401, 200, 404, 404, 404, 404, 404)
 TEAM_MEMBERS = (401, 200, 200, 200, 404, 404, 404)
 COACH_ONLY = (401, 403, 403, 403, 200, 403, 403)
 ANYONE = (200, 200, 200, 200, 200, 200, 200)
+REACTION = "api/v1/acknowledgements/<id:acknowledgement_id>/reactions/<str:kind>"
 
 EXPECTED = {
     # Signing in: anyone holding the credential (anonymous holds the owner's).
@@ -125,7 +128,7 @@ EXPECTED = {
     # Teams. Joining by code: the code is the invitation; someone with no organisation yet
     # (the coach and the staff admin here) joins with it, another organisation's person may not.
     ("api/v1/teams", "GET"): SELF_SERVICE,
-    ("api/v1/teams/join", "POST"): (401, 200, 200, 200, 200, 404, 200),
+    ("api/v1/teams/join", "POST"): (401, 200, 200, 200, 403, 404, 200),
     ("api/v1/teams/<id:team_id>", "GET"): TEAM_MEMBERS,
     ("api/v1/teams/<id:team_id>/feed", "GET"): TEAM_MEMBERS,
     # "Leave it with me". The orphan is the owner's: open for claim, claimed by the owner for
@@ -174,8 +177,8 @@ EXPECTED = {
     ("api/v1/acknowledgements/received", "GET"): SELF_SERVICE,
     ("api/v1/acknowledgements/sent", "GET"): SELF_SERVICE,
     ("api/v1/acknowledgements/<id:acknowledgement_id>/read", "POST"): (401, 200, 403, 404, 404, 404, 404),
-    ("api/v1/acknowledgements/<id:acknowledgement_id>/reactions/<str:kind>", "POST"): (401, 200, 200, 404, 404, 404, 404),
-    ("api/v1/acknowledgements/<id:acknowledgement_id>/reactions/<str:kind>", "DELETE"): (401, 200, 200, 404, 404, 404, 404),
+    (REACTION, "POST"): (401, 200, 200, 404, 404, 404, 404),
+    (REACTION, "DELETE"): (401, 200, 200, 404, 404, 404, 404),
     ("api/v1/acknowledgements/<id:acknowledgement_id>/hide", "POST"): (401, 200, 403, 404, 404, 404, 404),
     ("api/v1/acknowledgements/<id:acknowledgement_id>/report", "POST"): (401, 201, 201, 404, 404, 404, 404),
     # Public: the schema and its docs, and the health checks.
@@ -185,9 +188,11 @@ EXPECTED = {
     ("readyz", "GET"): ANYONE,
     # The coaches' dashboard (session sign-in): coaches only; anonymous is sent to sign in.
     ("coach/", "GET"): (TO_SIGN_IN, 403, 403, 403, TO_ORGANISATION_PAGE, 403, 403),
-    ("coach/sign-in/", "GET"): (200, TO_ANYWHERE, TO_ANYWHERE, TO_ANYWHERE, TO_ANYWHERE, TO_ANYWHERE, TO_ANYWHERE),
-    ("coach/sign-in/", "POST"): (TO_ANYWHERE,) * 7,
-    ("coach/sign-in/", "PUT"): (200, TO_ANYWHERE, TO_ANYWHERE, TO_ANYWHERE, TO_ANYWHERE, TO_ANYWHERE, TO_ANYWHERE),
+    # Signing in (or arriving signed in) lands on the dashboard, which then decides; anonymous
+    # gets the form (a PUT carries no form data, so it is shown again).
+    ("coach/sign-in/", "GET"): (200,) + (TO_DASHBOARD,) * 6,
+    ("coach/sign-in/", "POST"): (TO_DASHBOARD,) * 7,
+    ("coach/sign-in/", "PUT"): (200,) + (TO_DASHBOARD,) * 6,
     ("coach/sign-out/", "POST"): (TO_SIGN_IN,) * 7,
     ("coach/organisations/<id:organisation_id>/", "GET"): (TO_SIGN_IN, 403, 403, 403, 200, 403, 403),
 }
@@ -277,7 +282,10 @@ def build_world() -> World:
         reflection=ReflectionFactory(author=owner, body=REFLECTION_TEXT, mood=2),
         run=RunFactory(user=owner, exercise=solo),
         acknowledgement=AcknowledgementFactory(
-            sender=teammate, recipient=owner, message=ACKNOWLEDGEMENT_TEXT, visibility=Acknowledgement.Visibility.PRIVATE
+            sender=teammate,
+            recipient=owner,
+            message=ACKNOWLEDGEMENT_TEXT,
+            visibility=Acknowledgement.Visibility.PRIVATE,
         ),
         device=Device.objects.create(user=owner, token=DEVICE_TOKEN, platform=Device.Platform.ANDROID),
         nudge=Nudge.objects.create(
@@ -350,7 +358,9 @@ BODIES = {
     ("api/v1/auth/token/refresh", "POST"): lambda w, role: {
         "refresh": str(RefreshToken.for_user(_credential_holder(w, role)))
     },
-    ("api/v1/auth/logout", "POST"): lambda w, role: {"refresh": str(RefreshToken.for_user(_credential_holder(w, role)))},
+    ("api/v1/auth/logout", "POST"): lambda w, role: {
+        "refresh": str(RefreshToken.for_user(_credential_holder(w, role)))
+    },
     ("api/v1/auth/firebase", "POST"): lambda w, role: {
         "id_token": firebase_tokens.id_token(
             uid=f"matrix-{_credential_holder(w, role).pk}", email=_credential_holder(w, role).email
@@ -411,10 +421,11 @@ def request_as(world: World, route: str, method: str, role: str):
     return client.generic(method, url, json.dumps(body) if body is not None else "", content_type="application/json")
 
 
-def _outcome(response, expected) -> bool:
+def _outcome(response, expected, parameters: dict) -> bool:
     if isinstance(expected, tuple):
-        status, prefix = expected
-        return response.status_code == status and response.get("Location", "").startswith(prefix)
+        status, path = expected
+        location = urlparse(response.get("Location", "")).path
+        return response.status_code == status and location == path.format(**parameters)
     return response.status_code == expected
 
 
@@ -459,8 +470,9 @@ def test_every_http_route_is_in_the_authorisation_table_and_the_table_has_no_sta
 
 def test_every_websocket_route_is_in_the_authorisation_table_and_the_table_has_no_stale_routes():
     discovered = websocket_routes()
-    assert not discovered - WS_EXPECTED.keys(), f"WebSocket routes missing from the table: {sorted(discovered - WS_EXPECTED.keys())}"
-    assert not WS_EXPECTED.keys() - discovered, f"Stale WebSocket table entries: {sorted(WS_EXPECTED.keys() - discovered)}"
+    missing, stale = sorted(discovered - WS_EXPECTED.keys()), sorted(WS_EXPECTED.keys() - discovered)
+    assert not missing, f"WebSocket routes missing from the authorisation table: {missing}"
+    assert not stale, f"Table entries for WebSocket routes that no longer exist: {stale}"
 
 
 def test_every_row_of_the_table_names_all_seven_people():
@@ -500,7 +512,9 @@ def test_each_person_gets_exactly_what_the_table_allows_and_nothing_private_of_t
     response = request_as(world, route, method, role)
 
     expected = expected_row[ROLES.index(role)]
-    assert _outcome(response, expected), f"{method} /{route} as {role}: expected {expected}, got {_shown(response)}"
+    assert _outcome(response, expected, world.parameters()), (
+        f"{method} /{route} as {role}: expected {expected}, got {_shown(response)}"
+    )
     if role != "owner" and not getattr(response, "streaming", False):
         content = response.content.decode("utf-8", "replace")
         leaked = [what for what, text in private_data_of_the_owner(world, role).items() if text in content]
@@ -553,5 +567,39 @@ async def test_each_person_is_let_into_a_websocket_only_where_the_table_says(pat
                 assert not leaked, f"{path} as {role} leaked {', '.join(leaked)}"
         else:
             assert await closed_with(communicator) == expected, f"{path} as {role}"
+    finally:
+        await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_channel_layer")
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+async def test_an_event_for_the_owner_reaches_the_owners_stream_and_nobody_elses(role):
+    world = await sync_to_async(build_world)()
+    owner, sender = world.owner, world.people["teammate"]
+    communicator = await connect("/ws/v1/events/", world.people[role])
+    try:
+        await send(communicator, {"type": "ping"})
+        assert (await frame(communicator))["type"] == "pong"
+        await sync_to_async(events_record)(
+            user_ids=[owner.pk],
+            type="acknowledgement.received",
+            data={
+                "acknowledgement_id": world.acknowledgement.pk,
+                "sender": {"id": sender.pk, "display_name": sender.display_name},
+                "behaviour": "helped",
+                "visibility": "private",
+                "message": ACKNOWLEDGEMENT_TEXT,
+            },
+        )
+        if role == "owner":
+            event = await frame(communicator)
+            assert event["type"] == "acknowledgement.received"
+            assert event["data"]["message"] == ACKNOWLEDGEMENT_TEXT
+            return
+        received = []
+        while not await communicator.receive_nothing(timeout=0.5):  # whatever arrives meanwhile
+            received.append(await communicator.receive_from())
+        assert not [text for text in received if ACKNOWLEDGEMENT_TEXT in text], f"{role} got the owner's event"
     finally:
         await communicator.disconnect()
