@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from api.pagination import RecentlySent
 from api.schema import LocalTimeField
-from nudges.models import Device, Kind
+from nudges.models import Device, Kind, Preferences
 from nudges.selectors import inbox_for, preferences_for
 from nudges.services import device_register, device_remove, nudge_opened, preferences_update
 
@@ -19,20 +19,17 @@ class DeviceSerializer(serializers.Serializer):
     locale = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
 
 
-class PreferencesSerializer(serializers.Serializer):
-    daily_exercise = serializers.BooleanField(required=False)
-    reflect_after = serializers.BooleanField(required=False)
-    seen = serializers.BooleanField(required=False)
-    session_started = serializers.BooleanField(required=False)
-    weekly_lookback = serializers.BooleanField(required=False)
-    reconnect = serializers.BooleanField(required=False)
-    orphan_claimed = serializers.BooleanField(required=False)
-    orphan_reminder = serializers.BooleanField(required=False)
+class PreferencesSerializer(serializers.ModelSerializer):
+    """Each kind on or off, and when: times are local, in the profile's time zone."""
+
     daily_exercise_at = LocalTimeField(required=False)
     quiet_start = LocalTimeField(required=False, help_text="may be after quiet_end: quiet overnight")
     quiet_end = LocalTimeField(required=False)
-    daily_cap = serializers.IntegerField(min_value=1, max_value=5, required=False)
-    snoozed_until = serializers.DateTimeField(required=False, allow_null=True)
+
+    class Meta:
+        model = Preferences
+        fields = [*Kind.values, "daily_exercise_at", "quiet_start", "quiet_end", "daily_cap", "snoozed_until"]
+        extra_kwargs = {name: {"required": False} for name in [*Kind.values, "daily_cap", "snoozed_until"]}
 
 
 class NudgeSerializer(serializers.Serializer):
