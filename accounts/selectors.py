@@ -1,6 +1,7 @@
 """Reads about people: their local calendar and what they are."""
 
-from datetime import date, datetime, time, timedelta
+import math
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -24,7 +25,8 @@ def local_day_start(*, user: User, day: date) -> datetime:
 def seconds_until_local_midnight(*, user: User, now: datetime | None = None) -> int:
     here = local_now(user=user, now=now)
     tomorrow = local_day_start(user=user, day=here.date() + timedelta(days=1))
-    return max(1, int((tomorrow - here).total_seconds()))
+    # In UTC: within one zone, Python subtracts wall clocks and would miss a DST change.
+    return max(1, math.ceil((tomorrow.astimezone(UTC) - here.astimezone(UTC)).total_seconds()))
 
 
 

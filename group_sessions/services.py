@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import public_person
+from accounts.services import person_lock
 from common.errors import Conflict, Invalid, LimitReached, NotAllowed, NotFound
 from events.channels import publish, session_group
 from events.services import events_record
@@ -53,6 +54,7 @@ def session_start(*, lead: User, team_id: int, exercise_slug: str, client_id: uu
     membership = Membership.objects.select_related("team").filter(team_id=team_id, user=lead).first()
     if membership is None:
         raise NotFound("No such team among yours.", code="team_not_found")
+    person_lock(user=lead)  # an identical retry waits here and then finds the first session
     existing = GroupSession.objects.filter(started_by=lead, client_id=client_id).first()
     if existing is not None:
         return session_for_member(user=lead, session_id=existing.pk), False

@@ -8,7 +8,7 @@ batches, records every attempt, prunes dead tokens and retries the rest with bac
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -239,8 +239,18 @@ def _in_quiet_hours(moment: time, start: time, end: time) -> bool:
 
 
 def _quiet_hours_end(local: datetime, end: time) -> datetime:
+    """When quiet hours next end: the next time the wall clock shows `end` after `local`.
+
+    The day is chosen by the wall clock; within it, the first pass of a repeated hour that is
+    still ahead (compared in UTC, since within one zone Python compares wall clocks)."""
+    now = local.astimezone(UTC)
     day = local.date() if local.time() < end else local.date() + timedelta(days=1)
-    return datetime.combine(day, end, tzinfo=local.tzinfo)
+    for candidate_day in (day, day + timedelta(days=1)):
+        for fold in (0, 1):
+            candidate = datetime.combine(candidate_day, end, tzinfo=local.tzinfo).replace(fold=fold)
+            if candidate.astimezone(UTC) > now:
+                return candidate
+    raise AssertionError("a wall-clock time recurs within two days")
 
 
 def _still_relevant(nudge: Nudge, user: User, local: datetime) -> str:
