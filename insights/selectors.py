@@ -13,9 +13,12 @@ The rules that keep people unidentifiable, all enforced here, on read:
 No figure is ever about a named person, and no free text is ever read.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from accounts.models import Organisation, User
@@ -191,7 +194,9 @@ def _organisation_week(team_weeks: list[dict], *, themes, behaviours) -> dict:
     }
 
 
-def insights_for_coach(*, user: User, organisation_id: int, first: str | None = None, last: str | None = None, team_id: int | None = None) -> dict:
+def insights_for_coach(
+    *, user: User, organisation_id: int, first: str | None = None, last: str | None = None, team_id: int | None = None
+) -> dict:
     scope = coach_scope(user=user, organisation_id=organisation_id)
     teams = scope.teams
     if team_id is not None:
@@ -200,11 +205,29 @@ def insights_for_coach(*, user: User, organisation_id: int, first: str | None = 
             raise NotAllowed("That team is not in your assignment.", code="team_not_assigned")
     mondays = weeks_between(first=first, last=last)
     k = scope.organisation.anonymity_threshold
+    rollups = TeamWeek.objects.filter(team__organisation_id=organisation_id, week_start__in=mondays)
+    # Rollups never change once written, so the table is cached until a new one appears.
+    stamp = rollups.aggregate(latest=Max("computed_at"), count=Count("pk"))
+    key = "insights:" + hashlib.sha256(
+        repr((organisation_id, [(t.pk, t.name) for t in teams], mondays, k, stamp)).encode()
+    ).hexdigest()
+    tables = cache.get(key)
+    if tables is None:
+        tables = _tables(teams=teams, mondays=mondays, k=k, rollups=rollups)
+        cache.set(key, tables, timeout=60 * 60)
+    return {
+        "organisation": {"id": scope.organisation.pk, "name": scope.organisation.name, "k": k},
+        "weeks": [week_label(monday) for monday in mondays],
+        **tables,
+    }
+
+
+def _tables(*, teams: list[Team], mondays: list[date], k: int, rollups) -> dict:
     themes = list(Theme.objects.order_by("position", "slug").values_list("slug", flat=True))
     behaviours = list(Acknowledgement.Behaviour.values)
     # Every team of the organisation, not only the coach's: overlaps are judged organisation-wide.
     by_week: dict[date, dict[int, TeamWeek]] = {monday: {} for monday in mondays}
-    for row in TeamWeek.objects.filter(team__organisation_id=organisation_id, week_start__in=mondays):
+    for row in rollups:
         by_week[row.week_start][row.team_id] = row
     team_tables = []
     for team in teams:
@@ -219,12 +242,13 @@ def insights_for_coach(*, user: User, organisation_id: int, first: str | None = 
         ]
         team_tables.append({"id": team.pk, "name": team.name, "weeks": weeks})
     organisation_weeks = [
-        {"week": week_label(monday), **_organisation_week([t["weeks"][i] for t in team_tables], themes=themes, behaviours=behaviours)}
+        {
+            "week": week_label(monday),
+            **_organisation_week([t["weeks"][i] for t in team_tables], themes=themes, behaviours=behaviours),
+        }
         for i, monday in enumerate(mondays)
     ]
     return {
-        "organisation": {"id": scope.organisation.pk, "name": scope.organisation.name, "k": k},
-        "weeks": [week_label(monday) for monday in mondays],
         "themes": themes,
         "behaviours": behaviours,
         "teams": team_tables,
