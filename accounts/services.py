@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from firebase_admin import auth as firebase_auth
@@ -89,14 +89,17 @@ def user_from_firebase_token(*, id_token: str) -> User:
     domain = OrganisationDomain.objects.select_related("organisation").filter(domain=email.rpartition("@")[2]).first()
     if domain is None or not domain.organisation.allow_domain_signup:
         raise NotAllowed("Your organisation has not opened Humble to your email domain.", code="signup_not_allowed")
-    user = User.objects.create_user(
-        email,
-        None,
-        firebase_uid=uid,
-        organisation=domain.organisation,
-        display_name=(claims.get("name") or "")[:80],
-    )
-    return user
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email,
+                None,
+                firebase_uid=uid,
+                organisation=domain.organisation,
+                display_name=(claims.get("name") or "")[:80],
+            )
+    except IntegrityError:  # a double-tapped first sign-in: the other request made the account
+        return _usable(User.objects.get(firebase_uid=uid))
 
 
 def _usable(user: User) -> User:

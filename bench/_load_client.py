@@ -11,9 +11,11 @@ import io
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
@@ -381,6 +383,83 @@ def scaled_servers(*, daphnes: int = 2, worker_commands: list[list[str]] | None 
     with daphne_processes(daphnes, env=env, log_dir=log_dir) as servers:
         with worker_processes(worker_commands, env=env, log_dir=log_dir) as workers:
             yield servers, workers
+
+
+class PostgresConnections(threading.Thread):
+    """Samples, once a second, how many connections PostgreSQL holds (to one database, and in
+    all) on its own connection; reconnects if PostgreSQL restarts. Stop with .finish()."""
+
+    def __init__(self, database: str, every: float = 1.0):
+        super().__init__(daemon=True)
+        self.database, self.every = database, every
+        self.samples: list[tuple[int, int]] = []
+        self.refused = 0  # samples where PostgreSQL refused our own connection
+        self.max_connections = None
+        self.halt = threading.Event()
+
+    def run(self):
+        import psycopg
+
+        connection = None
+        while not self.halt.wait(self.every):
+            try:
+                if connection is None or connection.closed:
+                    connection = psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres connect_timeout=3", autocommit=True)
+                    self.max_connections = int(connection.execute("show max_connections").fetchone()[0])
+                mine, everyone = connection.execute(
+                    "select count(*) filter (where datname = %s), count(*) from pg_stat_activity where backend_type = 'client backend'",
+                    (self.database,),
+                ).fetchone()
+                self.samples.append((mine, everyone))
+            except psycopg.Error as error:
+                if "too many clients" in str(error):
+                    self.refused += 1
+                if connection is not None:
+                    connection.close()
+                connection = None
+        if connection is not None:
+            connection.close()
+
+    def finish(self) -> str:
+        self.halt.set()
+        self.join(timeout=10)
+        if not self.samples:
+            return "PostgreSQL connections: no sample"
+        return (f"PostgreSQL client connections: to {self.database} max {max(m for m, _ in self.samples)}, "
+                f"in all max {max(e for _, e in self.samples)} of max_connections {self.max_connections} "
+                f"({len(self.samples)} samples; {self.refused} samples refused with 'too many clients')")
+
+
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Detected|Closed\w*)): (.{0,110})", re.M)
+
+
+class LogErrors:
+    """The exceptions the server processes logged, by kind and message, from a point on."""
+
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.offsets = {path: path.stat().st_size for path in log_dir.glob("*.log")}
+
+    def since(self) -> Counter:
+        found = Counter()
+        for path in self.log_dir.glob("*.log"):
+            with open(path, errors="replace") as log:
+                log.seek(self.offsets.get(path, 0))
+                text = log.read()
+            for kind, message in _EXCEPTION_LINE.findall(text):
+                # The driver's own errors come again wrapped by Django; the socket's under Redis's.
+                if kind.startswith("psycopg.") or kind in ("ConnectionRefusedError", "CancelledError", "TimeoutError"):
+                    continue
+                found[kind + ": " + message.strip()] += 1
+        return found
+
+    def summary(self, top: int = 8) -> str:
+        found = self.since()
+        if not found:
+            return "server logs: no exceptions"
+        lines = [f"server logs: {sum(found.values())} exception lines ({self.log_dir}); most frequent:"]
+        lines += [f"  {count:>5}  {text}" for text, count in found.most_common(top)]
+        return "\n".join(lines)
 
 
 def summary_line(ok: bool, label: str, detail: str) -> str:

@@ -157,11 +157,14 @@ class FakeFcm:
                         fcm.count += 1
                         number = fcm.count
                 reply = json.dumps({"name": f"projects/faultbench/messages/{number}"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(reply)))
+                    self.end_headers()
+                    self.wfile.write(reply)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender died after sending its request (the SIGKILL): FCM still has the message
 
             def log_message(self, *args):
                 pass
@@ -232,6 +235,7 @@ class Listener:
         self.url = f"{ws_base}/ws/v1/events/?last_event_id={after}"
         self.token = token
         self.frames: list[dict] = []
+        self.arrivals: dict[int, float] = {}
         self.closed_code = None
         self.ws = None
         self.task = None
@@ -249,7 +253,10 @@ class Listener:
     async def _read(self):
         try:
             async for raw in self.ws:
-                self.frames.append(json.loads(raw))
+                frame = json.loads(raw)
+                self.frames.append(frame)
+                if frame.get("type") == "acknowledgement.received":
+                    self.arrivals.setdefault(frame["data"]["acknowledgement_id"], time.monotonic())
         except websockets.exceptions.ConnectionClosed:
             pass
         rcvd = self.ws.protocol.close_rcvd
@@ -266,12 +273,13 @@ class Listener:
         ids = [f["id"] for f in self.frames if "id" in f]
         return max(ids) if ids else default
 
-    async def wait_for_ack(self, ack_id: int, seconds: float) -> float | None:
-        began = time.monotonic()
+    async def wait_for_ack(self, ack_id: int, seconds: float, since: float | None = None) -> float | None:
+        """Milliseconds from `since` (default: now) to the event's arrival, or None if it did not come."""
+        began = time.monotonic() if since is None else since
         while time.monotonic() - began < seconds:
-            if ack_id in self.ack_ids():
-                return (time.monotonic() - began) * 1000
-            await asyncio.sleep(0.05)
+            if ack_id in self.arrivals:
+                return (self.arrivals[ack_id] - began) * 1000
+            await asyncio.sleep(0.02)
         return None
 
     async def close(self):
@@ -311,9 +319,10 @@ async def scenario_redis(bases, accounts, args) -> None:
         await phone.open()
         await survivor.open()
         await asyncio.sleep(0.5)
+        posted = time.monotonic()
         before, _, _ = await post_ack(client, stats, sender, bases[0], recipient.user_id, "POST ack (before)")
         before_id = before.json()["id"]
-        got = [await phone.wait_for_ack(before_id, 10), await survivor.wait_for_ack(before_id, 10)]
+        got = [await phone.wait_for_ack(before_id, 10, posted), await survivor.wait_for_ack(before_id, 10, posted)]
         note(f"before the outage: acknowledgement {before_id} reached both streams: {got[0] is not None and got[1] is not None}")
         seen_before = phone.last_id(start)
 
@@ -325,7 +334,7 @@ async def scenario_redis(bases, accounts, args) -> None:
         today, ready, health = Counter(), [], Counter()
         today_ms = []
         during_ack = None
-        sign_in_status = ws_attempt = None
+        sign_in_status = refresh_status = ws_attempt = None
         deadline = down_at + args.redis_down_seconds
         rounds = 0
         while time.monotonic() < deadline and rounds < 1000:
@@ -357,6 +366,14 @@ async def scenario_redis(bases, accounts, args) -> None:
                     sign_in_status = answer.status_code
                 except httpx.HTTPError as error:
                     sign_in_status = type(error).__name__
+                holder = accounts[3]
+                try:
+                    answer = await client.post(f"{bases[1]}/api/v1/auth/token/refresh", json={"refresh": holder.refresh})
+                    refresh_status = answer.status_code
+                    if answer.status_code == 200:
+                        holder.access, holder.refresh = answer.json()["access"], answer.json()["refresh"]
+                except httpx.HTTPError as error:
+                    refresh_status = type(error).__name__
             if ws_attempt is None:
                 attempt = Listener(ws[0], recipient.access, seen_before)
                 opened = await attempt.open()
@@ -400,28 +417,48 @@ async def scenario_redis(bases, accounts, args) -> None:
         stored = await orm(lambda: acknowledgement_rows(client_id))
         result(status == 201 and stored == 1, "an acknowledgement posted while Redis is down is stored",
                f"POST answered {status} in {took:.0f} ms; rows with its client_id: {stored}")
-        note(f"while down: sign-in (POST auth/token) answered {sign_in_status}; a new event-stream connection: {ws_attempt}; "
+        note(f"while down: sign-in (POST auth/token) answered {sign_in_status}, token refresh answered {refresh_status}; "
+             f"a new event-stream connection: {ws_attempt}; "
              f"streams open before the outage: {outage_streams}")
 
-        # The phone comes back with the last id it saw and must get the missed event.
+        # The phone comes back with the last id it saw (retrying as a phone does) and must get the missed event.
         await phone.close()
-        back = Listener(ws[1], recipient.access, seen_before)
-        listeners.append(back)
-        reconnect_ok = await back.open()
-        replayed = await back.wait_for_ack(during_id, 10) if reconnect_ok and during_id else None
+        back, attempts, failures = None, 0, []
+        reconnect_began = time.monotonic()
+        while attempts < 15 and time.monotonic() - reconnect_began < 60:
+            attempts += 1
+            candidate = Listener(ws[1], recipient.access, seen_before)
+            opening = time.monotonic()
+            if await candidate.open():
+                await asyncio.sleep(0.3)
+                if candidate.is_open:
+                    back = candidate
+                    break
+                failures.append(f"closed {candidate.closed_code}")
+            else:
+                failures.append(candidate.closed_code)
+            await asyncio.sleep(1.0)
+        if back is not None:
+            listeners.append(back)
+        note(f"reconnect after Redis is back: {'open' if back else 'FAILED'} after {attempts} attempt(s) in "
+             f"{time.monotonic() - reconnect_began:.1f} s; failed attempts: {failures}")
+        replayed = await back.wait_for_ack(during_id, 10, opening) if back is not None and during_id else None
         result(replayed is not None, "a phone reconnecting with ?last_event_id=N gets the event it missed",
                f"reconnected with last_event_id={seen_before}: "
-               + (f"acknowledgement {during_id} replayed after {replayed:.0f} ms" if replayed is not None
-                  else f"not received within 10 s ({back.closed_code or 'open'}, frames {back.frames[:3]})"))
+               + (f"acknowledgement {during_id} replayed {replayed:.0f} ms after the connect began" if replayed is not None
+                  else f"not received ({back.closed_code if back else 'no connection'}, frames {back.frames[:3] if back else []})"))
+        if back is None:
+            back = Listener(ws[1], recipient.access, seen_before)  # so the next check reports plainly
 
+        posted = time.monotonic()
         after, _, _ = await post_ack(client, stats, sender, bases[0], recipient.user_id, "POST ack (after)")
         after_id = after.json()["id"] if after is not None and after.status_code == 201 else None
-        live = await back.wait_for_ack(after_id, 10) if after_id else None
+        live = await back.wait_for_ack(after_id, 10, posted) if after_id else None
         result(live is not None, "live events flow again after Redis is back (across both Daphne processes)",
                f"acknowledgement {after_id} posted on one process reached the stream on the other "
-               + (f"in {live:.0f} ms" if live is not None else "NOT within 10 s"))
+               + (f"{live:.0f} ms after the POST was sent" if live is not None else "NOT within 10 s"))
         if survivor.is_open:
-            seen = await survivor.wait_for_ack(after_id, 10) if after_id else None
+            seen = await survivor.wait_for_ack(after_id, 10, posted) if after_id else None
             result(seen is not None, "a stream held open across the outage still gets live events (or is closed so the phone reconnects)",
                    "it stayed open and " + (f"got the new acknowledgement in {seen:.0f} ms" if seen is not None else
                                             f"did NOT get acknowledgement {after_id} within 10 s while its heartbeats went on "
@@ -567,9 +604,11 @@ def scenario_worker(workers, fcms, marker_dir: Path, args) -> None:
            f"{len(lost_records)} without a recorded success, {len(not_pushed)} never reached the fake FCM")
     result(not doubled_records and len(sent_rows) == len(expected), "recorded exactly once per (nudge, device)",
            f"{len(sent_rows)} 'sent' delivery attempts for {len(expected)} pairs, {len(doubled_records)} pairs recorded twice")
+    accepted_from_victim = fcms[victim].count - before[victim]
     result(not pushed_twice, "each device got each nudge exactly once (pushes counted at the fake FCM)",
-           f"{sum(received.values())} pushes received for {len(expected)} pairs: {len(pushed_twice)} pairs got it twice "
-           f"(the killed worker had pushed {in_batch} of its batch before the kill)")
+           f"{sum(received.values())} pushes received for {len(expected)} pairs: {len(pushed_twice)} pairs got it twice. "
+           f"At the SIGKILL the fake FCM had answered {in_batch} pushes of the victim's batch of {batch}; counting the "
+           f"requests it had already put on the wire, the fake FCM accepted {accepted_from_victim} pushes from it in all")
     wrong_in_app = {k: v for k, v in in_app.items() if v != 1}
     result(len(in_app) == nudges and not wrong_in_app, "in-app copy (the `nudge` event) exactly once per nudge",
            f"{len(in_app)} nudges with an event, {len(wrong_in_app)} with more than one")

@@ -57,7 +57,10 @@ def coached_organisations(*, user: User) -> list[Organisation]:
 
 def parse_week(value: str, field: str) -> date:
     try:
-        return date.fromisocalendar(int(value[:4]), int(value[6:]), 1) if value[4:6] == "-W" else _bad(field)
+        year, week = int(value[:4]), int(value[6:])
+        if value[4:6] != "-W" or not 2000 <= year <= 2999:
+            return _bad(field)
+        return date.fromisocalendar(year, week, 1)
     except ValueError:
         return _bad(field)
 
@@ -96,15 +99,25 @@ def _hidden(reason: str) -> dict:
 
 def _too_close(row: TeamWeek, week_rows: dict[int, TeamWeek], k: int) -> bool:
     """True if another team that week differs from this one by fewer than k people and is the
-    one that stays published (the larger; on a tie, the older team): of two such teams only
-    one may be shown, or subtracting one from the other would isolate those few people."""
-    for other_id, difference in row.figures.get("overlaps", {}).items():
-        other = week_rows.get(int(other_id))
+    one that stays published: of two such teams only one may be shown, or subtracting one from
+    the other would isolate those few people. The one rolled up first stays (it may have been
+    seen already; a team made later and rolled up for past weeks must not undo that); in the
+    same run, the larger, then the older team."""
+    differences = {int(other_id): difference for other_id, difference in row.figures.get("overlaps", {}).items()}
+    for other in week_rows.values():  # both ways: either row may be the one that recorded the overlap
+        if str(row.team_id) in other.figures.get("overlaps", {}):
+            differences.setdefault(other.team_id, other.figures["overlaps"][str(row.team_id)])
+    for other_id, difference in differences.items():
+        other = week_rows.get(other_id)
         if other is None or other.members < k or difference >= k:
             continue
-        if (other.members, -other.team_id) > (row.members, -row.team_id):
+        if _stays(other) > _stays(row):
             return True
     return False
+
+
+def _stays(row: TeamWeek) -> tuple:
+    return (-row.computed_at.timestamp(), row.members, -row.team_id)
 
 
 def _team_week(

@@ -172,13 +172,17 @@ def insights_roll_up(*, week_start: date) -> int:
     if not teams:
         return 0
     members: dict[int, set[int]] = defaultdict(set)
-    for team_id, user_id in Membership.objects.filter(user__is_active=True).values_list("team_id", "user_id"):
+    for team_id, user_id in Membership.objects.filter(
+        user__is_active=True, team_id__in=organisation_of
+    ).values_list("team_id", "user_id"):
         members[team_id].add(user_id)
     facts = _facts(start, end)
+    computed_at = timezone.now()  # one moment for the whole run (see insights.selectors._too_close)
     rows = [
         TeamWeek(
             team_id=team_id,
             week_start=week_start,
+            computed_at=computed_at,
             members=len(members[team_id]),
             figures={
                 **_week_figures(members=members[team_id], team_id=team_id, facts=facts),

@@ -145,3 +145,15 @@ def test_the_deployment_checklist_has_nothing_to_say_in_production():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_sign_in_keeps_working_when_the_shared_cache_is_down(settings, member):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ForgivingRedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # discard port: nothing listens
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    response = sign_in(APIClient(), member.email, "a-long-test-password")
+    assert response.status_code == 200

@@ -389,3 +389,32 @@ def test_two_published_teams_that_differ_by_one_person_do_not_give_away_that_per
     recovered = isolate_mood(team_week(body, department), team_week(body, squad))
 
     assert recovered is None or abs(recovered - 1) >= 0.5
+
+
+def test_a_team_made_later_and_rolled_up_for_a_past_week_does_not_unmask_one_person(client_for, coach, organisation):
+    """The squad's week was published first; a department made later (the squad plus one) is
+    rolled up for that same week afterwards. The earlier figure stays; the later one is held back."""
+    squad, people = team_of(5, organisation, name="Squad")
+    report_moods(people, [4] * 5)
+    roll_up()
+    seen_before = read(client_for, coach, organisation)
+    department = TeamFactory(organisation=organisation, name="Department")
+    for person in people:
+        MembershipFactory(team=department, user=person)
+    target = MembershipFactory(team=department).user
+    report_moods([target], [1])
+    with at(AFTER + timedelta(hours=1)):  # the next catch-up run
+        insights_roll_up(week_start=MONDAY)
+    seen_after = read(client_for, coach, organisation)
+
+    recovered = isolate_mood(team_week(seen_after, department), team_week(seen_before, squad))
+
+    assert recovered is None
+    assert team_week(seen_after, squad) == team_week(seen_before, squad)
+
+
+def test_a_week_before_the_year_2000_is_a_clear_error_not_a_crash(client_for, coach, organisation):
+    with at(AFTER):
+        response = client_for(coach).get(f"/api/v1/coach/organisations/{organisation.pk}/insights?to=0001-W03")
+    assert response.status_code == 400
+    assert [error["attr"] for error in response.json()["errors"]] == ["to"]
