@@ -27,7 +27,9 @@ def person_lock(*, user: User) -> None:
 
     Call inside a transaction. SQLite already serialises writers (immediate transactions).
     """
-    User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+    # NO KEY: foreign keys to this row (someone acknowledging this person) take KEY SHARE locks,
+    # which a plain FOR UPDATE would block on, deadlocking two people acknowledging each other.
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk").first()
 
 
 def validate_time_zone(name: str) -> str:

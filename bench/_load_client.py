@@ -250,6 +250,9 @@ class Stream:
                 additional_headers={"Authorization": f"Bearer {token}"},
                 open_timeout=20, max_queue=None, close_timeout=2,
             )
+        except websockets.exceptions.InvalidStatus as refused:  # the upgrade answered with an HTTP error
+            self.stats.record("WS /ws/v1/events/ (connect)", (time.perf_counter() - began) * 1000, refused.response.status_code)
+            return None
         except (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException):
             self.stats.record("WS /ws/v1/events/ (connect)", (time.perf_counter() - began) * 1000, "transport")
             return None
@@ -433,6 +436,9 @@ class PostgresConnections(threading.Thread):
 _EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Detected|Closed\w*)): (.{0,110})", re.M)
 
 
+_OVER_CAPACITY = re.compile(r"(\d+) of \d+ channels over capacity in group (\S+)")
+
+
 class LogErrors:
     """The exceptions the server processes logged, by kind and message, from a point on."""
 
@@ -446,6 +452,8 @@ class LogErrors:
             with open(path, errors="replace") as log:
                 log.seek(self.offsets.get(path, 0))
                 text = log.read()
+            for dropped, group in _OVER_CAPACITY.findall(text):
+                found["channels_redis group_send over capacity: messages dropped for channels (INFO log lines, summed)"] += int(dropped)
             for kind, message in _EXCEPTION_LINE.findall(text):
                 # The driver's own errors come again wrapped by Django; the socket's under Redis's.
                 if kind.startswith("psycopg.") or kind in ("ConnectionRefusedError", "CancelledError", "TimeoutError"):

@@ -173,6 +173,10 @@ class FakeFcm:
             daemon_threads = True
             request_queue_size = 1024
 
+            def handle_error(self, request, client_address):
+                if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+                    super().handle_error(request, client_address)  # a sender that died mid-request is expected here
+
         self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
@@ -306,6 +310,7 @@ def acknowledgement_rows(client_id: str) -> int:
 
 async def scenario_redis(bases, accounts, args) -> None:
     print("\n== a) Redis stopped and started mid-run", flush=True)
+    errors = lc.LogErrors(args.log_dir)
     stats = lc.Stats()
     client = lc.new_http_client(50)
     sender, recipient = accounts[1], accounts[2]  # member1 -> member2
@@ -477,6 +482,7 @@ async def scenario_redis(bases, accounts, args) -> None:
         print(f"  Redis running at the end: redis-cli ping -> {'PONG' if up else 'NO ANSWER'}", flush=True)
         if not up:
             result(False, "Redis restarted", "redis-cli ping does not answer")
+        print("  " + errors.summary().replace("\n", "\n  "), flush=True)
 
 
 # b) A worker killed with SIGKILL mid-delivery
@@ -514,6 +520,7 @@ def backlog_state():
 
 def scenario_worker(workers, fcms, marker_dir: Path, args) -> None:
     print("\n== b) a worker killed with SIGKILL mid-delivery", flush=True)
+    errors = lc.LogErrors(args.log_dir)
     from django.db import connections
 
     from events.models import Event
@@ -617,6 +624,7 @@ def scenario_worker(workers, fcms, marker_dir: Path, args) -> None:
              "batch; pushes FCM accepted before the SIGKILL have no record, so the worker that takes the nudge after the "
              "lease sends them again. FCM has no idempotency key; the per-kind collapse key makes the second push replace "
              "the first on the phone if it is still unread.")
+    print("  " + errors.summary().replace("\n", "\n  "), flush=True)
 
 
 # c) The database restarted while HTTP load runs
@@ -624,6 +632,9 @@ def scenario_worker(workers, fcms, marker_dir: Path, args) -> None:
 
 async def scenario_database(bases, accounts, workers, args) -> None:
     print("\n== c) PostgreSQL restarted while HTTP load runs", flush=True)
+    errors = lc.LogErrors(args.log_dir)
+    sampler = lc.PostgresConnections(lc._servers.DATABASE, every=0.5)
+    sampler.start()
     stats = lc.Stats()
     client = lc.new_http_client(100)
     timeline: list[tuple[float, str, object]] = []
@@ -640,7 +651,7 @@ async def scenario_database(bases, accounts, workers, args) -> None:
         while time.monotonic() < stop_at and loops < 10_000:
             loops += 1
             response = await lc.request(client, stats, account, "GET", base, "/api/v1/today", "GET /api/v1/today")
-            timeline.append((time.monotonic() - began, "GET today", response.status_code if response is not None else "transport"))
+            timeline.append((time.monotonic() - began, "GET today", response.status_code if response is not None else "transport", base))
             client_id = str(uuid.uuid4())
             body = {"body": "Restart-proof, I hope.", "mood": 3, "client_id": client_id}
             statuses = created.setdefault(client_id, [account.user_id])
@@ -649,7 +660,7 @@ async def scenario_database(bases, accounts, workers, args) -> None:
                                             "POST /api/v1/reflections" if attempt == 0 else "POST /api/v1/reflections (retry)", body=body)
                 status = response.status_code if response is not None else "transport"
                 statuses.append(status)
-                timeline.append((time.monotonic() - began, "POST reflection", status))
+                timeline.append((time.monotonic() - began, "POST reflection", status, base))
                 if status in (200, 201) or (isinstance(status, int) and 400 <= status < 500) or time.monotonic() >= stop_at:
                     break
                 await asyncio.sleep(1.0)
@@ -659,9 +670,9 @@ async def scenario_database(bases, accounts, workers, args) -> None:
         while time.monotonic() < stop_at:
             try:
                 response = await client.get(f"{bases[0]}/readyz")
-                timeline.append((time.monotonic() - began, "readyz", response.status_code))
+                timeline.append((time.monotonic() - began, "readyz", response.status_code, bases[0]))
             except httpx.HTTPError:
-                timeline.append((time.monotonic() - began, "readyz", "transport"))
+                timeline.append((time.monotonic() - began, "readyz", "transport", bases[0]))
             await asyncio.sleep(0.5)
 
     async def restart():
@@ -681,6 +692,7 @@ async def scenario_database(bases, accounts, workers, args) -> None:
         await asyncio.gather(restart(), readiness(), *(phone(i) for i in range(args.db_phones)))
     finally:
         await client.aclose()
+        note(sampler.finish())
         up = await asyncio.to_thread(ensure_postgres)
         print(f"  PostgreSQL up at the end: pg_isready -> {'accepting connections' if up else 'NOT ANSWERING'}", flush=True)
         if not up:
@@ -694,13 +706,22 @@ async def scenario_database(bases, accounts, workers, args) -> None:
     if failed:
         note(f"failed requests: {len(failed)} ({dict(Counter(str(t[2]) for t in failed))}), "
              f"from {failed[0][0]:.1f} s to {failed[-1][0]:.1f} s")
+    phases = Counter()
+    for t in failed:
+        phases["before the restart" if t[0] < start else "during it (to 5 s after pg_isready)" if t[0] < ready + 5 else "afterwards"] += 1
+    note(f"failed requests by phase: before the restart {phases['before the restart']}, during it (to 5 s after "
+         f"pg_isready) {phases['during it (to 5 s after pg_isready)']}, afterwards {phases['afterwards']}")
     tail = [t for t in requests if t[0] >= ready + 5]
     tail_failed = [t for t in tail if not (isinstance(t[2], int) and t[2] < 400)]
-    first_ok_after = next((t[0] for t in requests if t[0] >= ready and isinstance(t[2], int) and t[2] < 400), None)
-    result(bool(tail) and not tail_failed, "requests succeed again after the database restart",
-           f"{len(failed)} of {len(requests)} requests failed around the restart; the first success after pg_isready came "
-           + (f"{first_ok_after - ready:.1f} s after it" if first_ok_after is not None else "never")
-           + f"; from 5 s after pg_isready: {len(tail) - len(tail_failed)}/{len(tail)} succeeded")
+    first_ok = {}
+    for base in bases:
+        first_ok[base] = next((t[0] - ready for t in requests if t[3] == base and t[0] >= ready and isinstance(t[2], int) and t[2] < 400), None)
+    result(all(v is not None and v < 5 for v in first_ok.values()), "requests succeed again after the database restart (Django reconnects)",
+           f"{phases['during it (to 5 s after pg_isready)']} requests failed during the restart; first success after pg_isready on each "
+           f"Daphne process: {', '.join(f'{v:.1f} s' if v is not None else 'never' for v in first_ok.values())}")
+    result(bool(tail) and not tail_failed, "no request fails once PostgreSQL is back (from 5 s after pg_isready)",
+           f"{len(tail) - len(tail_failed)}/{len(tail)} succeeded; failures then: {dict(Counter(str(t[2]) for t in tail_failed))}"
+           + (" (see the server log summary below for why)" if tail_failed else ""))
     ready_codes = Counter(str(t[2]) for t in timeline if t[1] == "readyz")
     note(f"/readyz during the run: {dict(ready_codes)}")
 
@@ -756,11 +777,20 @@ async def scenario_database(bases, accounts, workers, args) -> None:
                 break
             await asyncio.sleep(1)
     result(not died and delivered_in is not None, "workers live through the database restart and keep delivering",
-           f"workers alive before {alive_before}, after {alive_after} (exit codes {codes}); a nudge made after the restart "
+           f"workers [fake-FCM worker 0, fake-FCM worker 1, plain manage.py run_worker] alive before {alive_before}, "
+           f"after {alive_after} (exit codes {codes}); a nudge made after the restart "
            + (f"was delivered in {delivered_in:.1f} s" if delivered_in is not None else "was NOT delivered within 60 s"))
+    print("  " + errors.summary().replace("\n", "\n  "), flush=True)
 
 
 # The run
+
+
+def stock_worker(args):
+    """A plain `manage.py run_worker` (console push backend), as a deployment would run it."""
+    log = open(args.log_dir / "worker-stock.log", "w")
+    return subprocess.Popen([sys.executable, "manage.py", "run_worker"], cwd=lc.ROOT, env={**os.environ, **lc.scaled_env()},
+                            stdout=log, stderr=subprocess.STDOUT)
 
 
 async def run_async(bases, workers, fcms, marker_dir, args):
@@ -776,7 +806,18 @@ async def run_async(bases, workers, fcms, marker_dir, args):
     if "worker" in scenarios:
         await asyncio.to_thread(scenario_worker, workers, fcms, marker_dir, args)
     if "database" in scenarios:
-        await scenario_database(bases, accounts, workers, args)
+        plain = stock_worker(args)
+        await asyncio.sleep(3)
+        try:
+            await scenario_database(bases, accounts, [*workers, plain], args)
+        finally:
+            if plain.poll() is None:
+                plain.terminate()
+            try:
+                plain.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                plain.kill()
+                plain.wait(timeout=10)
 
 
 def main():
@@ -808,7 +849,7 @@ def main():
     if not (ensure_redis() and ensure_postgres()):
         sys.exit("Redis or PostgreSQL is not running")
 
-    log_dir = Path(tempfile.mkdtemp(prefix="humble-faults-"))
+    log_dir = args.log_dir = Path(tempfile.mkdtemp(prefix="humble-faults-"))
     marker_dir = log_dir / "markers"
     marker_dir.mkdir()
     fcms = [FakeFcm(delay=args.fcm_delay, concurrency=args.fcm_concurrency) for _ in range(2)]

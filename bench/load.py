@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -296,7 +297,8 @@ async def drive(bases: list[str], args, truth_factory) -> bool:
 
         phones, streams = [], []
         for index in range(args.phones):
-            account, base = accounts[index % len(accounts)], bases[index % len(bases)]
+            # Each person's phones alternate between the servers, so one person's streams span processes.
+            account, base = accounts[index % len(accounts)], bases[(index // len(accounts) + index) % len(bases)]
             phones.append(Phone(index, account, base, client, stats, ledger, themes, think))
             streams.append(lc.Stream(account, base.replace("http", "ws", 1), baseline[account.user_id], stats, client))
         for start in range(0, len(streams), 25):  # connect in waves
@@ -335,8 +337,10 @@ async def drive(bases: list[str], args, truth_factory) -> bool:
 async def report(args, stats, ledger, accounts, streams, phones, truth, baseline, final, started_wall, elapsed) -> bool:
     totals = stats.totals()
     load_requests = sum(len(v) for k, v in stats.latency.items() if "(audit)" not in k)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(f"\nran {elapsed:.0f} s: {load_requests} HTTP requests ({load_requests / elapsed:.1f}/s), "
-          f"{sum(p.loops for p in phones)} phone loops\n")
+          f"{sum(p.loops for p in phones)} phone loops; this client used {usage.ru_utime + usage.ru_stime:.0f} s of CPU "
+          f"in all (of 2 cores shared with the servers)\n")
     print(stats.table())
     errors = totals["5xx"] + totals["transport"]
     print(f"\nerrors (5xx + transport): {errors} ({totals['5xx']} 5xx, {totals['transport']} transport); "
@@ -348,6 +352,10 @@ async def report(args, stats, ledger, accounts, streams, phones, truth, baseline
           f"close codes {dict(sum((s.close_codes for s in streams), Counter()))}, {sum(s.resyncs for s in streams)} resync_required")
     refreshes = sum(a.refreshes for a in accounts)
     print(f"token refreshes: {refreshes}")
+    internal = sum(s.close_codes.get(1011, 0) for s in streams)
+    if internal:
+        print(f"NOTE: the server closed {internal} event streams with 1011 (an exception inside the consumer); "
+              f"the phones reconnected with ?last_event_id= (see the server log summary)")
 
     results = []
     # 1. Stored exactly once, by client_id.
@@ -412,8 +420,9 @@ async def report(args, stats, ledger, accounts, streams, phones, truth, baseline
             ack_expected += len(ack_numbers)
             ack_missing += len(ack_numbers & missing)
             duplicate_total += sum(count - 1 for count in stream.seen.values() if count > 1)
-            if missing and len(examples) < 5:
-                examples.append(f"user {uid} stream missing {sorted(missing)[:5]}")
+            if missing and len(examples) < 6:
+                examples.append(f"user {uid} stream on {stream.ws_base.split('//')[-1]} ({stream.reconnects} reconnects, "
+                                f"last id seen {stream.cursor}) missing {sorted(missing)[:5]}")
     event_count = sum(len(rows) for rows in server_events.values())
     ok = missing_total == 0 and duplicate_total == 0 and not any("gaps" in e for e in examples)
     results.append(ok)
@@ -458,17 +467,23 @@ def main():
     else:
         log_dir = Path(tempfile.mkdtemp(prefix="humble-load-"))
         lc.prepare_database(demo=True)
-        with lc.scaled_servers(daphnes=2, log_dir=log_dir,
+        # INFO, so channels_redis says when a group message is dropped over capacity.
+        with lc.scaled_servers(daphnes=2, log_dir=log_dir, extra_env={"LOG_LEVEL": "INFO"},
                                worker_commands=[[sys.executable, "manage.py", "run_worker"]] * args.workers) as (servers, workers):
             print(f"setup: scaled, PostgreSQL ({lc._servers.DATABASE}) + Redis ({lc._servers.REDIS_URL}), "
                   f"Daphne on {', '.join(a for a, _ in servers)}, {len(workers)} run_worker; logs in {log_dir}")
-            ok = asyncio.run(drive([f"http://{address}" for address, _ in servers], args, lambda client, stats: DatabaseTruth()))
+            errors = lc.LogErrors(log_dir)
+            sampler = lc.PostgresConnections(lc._servers.DATABASE)
+            sampler.start()
+            try:
+                ok = asyncio.run(drive([f"http://{address}" for address, _ in servers], args, lambda client, stats: DatabaseTruth()))
+            finally:
+                print(sampler.finish())
             dead = [w.pid for w in workers if w.poll() is not None]
             if dead:
                 print(f"FAIL  workers: {dead} exited during the run")
                 ok = False
-        tracebacks = sum(path.read_text(errors="replace").count("Traceback") for path in log_dir.glob("*.log"))
-        print(f"server logs: {tracebacks} tracebacks in {log_dir}")
+            print(errors.summary())
     print(f"\n{'PASS' if ok else 'FAIL'}  load run overall")
     sys.exit(0 if ok else 1)
 

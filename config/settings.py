@@ -103,7 +103,9 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 if PRODUCTION and not DATABASE_URL:
     raise ImproperlyConfigured("DATABASE_URL must be set when DJANGO_ENV=production.")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    # No persistent connections: under ASGI each request may run on another thread, and kept
+    # connections pile up until the database refuses more (Django's advice for ASGI).
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -140,7 +142,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "humble"},
+            # No read timeout: the layer's own blocking reads wait 5 s, which redis-py 8's default
+            # socket timeout would cut short, dropping streams while they are quiet.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}], "prefix": "humble"},
         }
     }
 else:

@@ -122,6 +122,7 @@ class DeliveryAttempt(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     error_code = models.CharField(max_length=40, blank=True)
     message_id = models.CharField(max_length=200, blank=True)
+    retry_after = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds FCM asked us to wait.")
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

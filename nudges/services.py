@@ -38,6 +38,7 @@ SEEN_WINDOW = timedelta(minutes=10)
 REFLECT_DELAY = timedelta(minutes=30)
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
+PUSH_CHUNK = 100
 BACKOFF_FIRST_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 RECONNECT_AFTER = timedelta(days=14)
@@ -356,10 +357,15 @@ def nudges_deliver(*, now: datetime | None = None, limit: int = 500) -> int:
         going = _prepare(claimed, now=now)
     reachable = _devices_still_to_reach(going)
     outgoing = [(nudge, device) for nudge in going for device in reachable.get(nudge.pk, [])]
-    results = push_backend().send(
-        [Push(token=d.token, title=n.title, body=n.body, kind=n.kind, nudge_id=n.pk) for n, d in outgoing]
-    )
-    _record(going, outgoing, results, now=now)
+    # Pushes go out in chunks, each recorded as soon as FCM answers: a worker that dies mid-batch
+    # leaves at most one chunk unrecorded, to be sent again by the next worker.
+    for start in range(0, len(outgoing), PUSH_CHUNK):
+        chunk = outgoing[start : start + PUSH_CHUNK]
+        results = push_backend().send(
+            [Push(token=d.token, title=n.title, body=n.body, kind=n.kind, nudge_id=n.pk) for n, d in chunk]
+        )
+        _record_attempts(chunk, results, now=now)
+    _settle(going, now=now)
     return len(claimed)
 
 
@@ -431,20 +437,24 @@ def _devices_still_to_reach(nudges: list[Nudge]) -> dict[int, list[Device]]:
 
 
 @transaction.atomic
-def _record(going: list[Nudge], outgoing: list, results: list, *, now: datetime) -> None:
+def _record_attempts(outgoing: list, results: list, *, now: datetime) -> None:
     DeliveryAttempt.objects.bulk_create(
         DeliveryAttempt(
             nudge=nudge, device=device, outcome=result.outcome, error_code=result.error_code[:40],
-            message_id=result.message_id[:200], at=now,
+            message_id=result.message_id[:200], retry_after=result.retry_after, at=now,
         )
         for (nudge, device), result in zip(outgoing, results)
     )
     dead = [device.pk for (_, device), result in zip(outgoing, results) if result.outcome == "dead_token"]
     Device.objects.filter(pk__in=dead).update(active=False, deactivated_reason="unregistered", updated_at=now)
+
+
+@transaction.atomic
+def _settle(going: list[Nudge], *, now: datetime) -> None:
+    """Each nudge sent, or retried later (after the longest Retry-After asked), or failed."""
     retries: dict[int, list] = {}
-    for (nudge, _), result in zip(outgoing, results):
-        if result.outcome == "retry":
-            retries.setdefault(nudge.pk, []).append(result)
+    for attempt in DeliveryAttempt.objects.filter(nudge__in=going, at=now, outcome=DeliveryAttempt.Outcome.RETRY):
+        retries.setdefault(attempt.nudge_id, []).append(attempt)
     done = [nudge.pk for nudge in going if nudge.pk not in retries]
     Nudge.objects.filter(pk__in=done).update(status=Nudge.Status.SENT, lease_until=None)
     for nudge in (n for n in going if n.pk in retries):
@@ -454,7 +464,7 @@ def _record(going: list[Nudge], outgoing: list, results: list, *, now: datetime)
                 status=Nudge.Status.FAILED, attempts=attempts, reason=reason, lease_until=None
             )
             continue
-        wait = _backoff_seconds(attempts, max(r.retry_after or 0 for r in retries[nudge.pk]))
+        wait = _backoff_seconds(attempts, max(a.retry_after or 0 for a in retries[nudge.pk]))
         Nudge.objects.filter(pk=nudge.pk).update(
             attempts=attempts, due_at=now + timedelta(seconds=wait), lease_until=None, reason=reason
         )

@@ -4,15 +4,17 @@ periodic slot once."""
 
 import logging
 import threading
+import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from worker.schedule import enqueue_due_jobs
 
 logger = logging.getLogger(__name__)
+RETRY_SECONDS = 3
 
 
 def keep_the_clock(*, every: float, stop: threading.Event) -> None:
@@ -50,6 +52,14 @@ class Command(BaseCommand):
         if not batch:
             worker.configure_signals()
         try:
-            worker.run()
+            while True:
+                try:
+                    worker.run()
+                    return
+                except (OperationalError, InterfaceError):
+                    # The database restarted or refused a connection: wait, then carry on.
+                    logger.exception("database unavailable; the worker retries in %s s", RETRY_SECONDS)
+                    close_old_connections()
+                    time.sleep(RETRY_SECONDS)
         finally:
             stop.set()
