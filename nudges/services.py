@@ -150,7 +150,7 @@ def _local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
 
-def _plan_for_groups(*, kind: str, people, local_time_of, day_of, key_of, now: datetime) -> int:
+def _plan_for_groups(*, kind: str, people, day_of, key_of, now: datetime) -> int:
     """Plan `kind` for everyone in `people`, grouped by (time zone, local time): a few queries
     per group, never one per person. Returns how many rows were offered."""
     planned = 0
@@ -159,7 +159,7 @@ def _plan_for_groups(*, kind: str, people, local_time_of, day_of, key_of, now: d
         zone = ZoneInfo(zone_name)
         today = now.astimezone(zone).date()
         for day in day_of(today):
-            due = _local_instant(day, local_time_of(at), zone)
+            due = _local_instant(day, at, zone)
             if not now - PLANNING_GRACE <= due <= now + timedelta(hours=36):
                 continue
             already = Nudge.objects.filter(user=OuterRef("pk"), kind=kind, planned_for=day)
@@ -191,7 +191,6 @@ def nudges_plan(*, now: datetime | None = None) -> int:
     planned = _plan_for_groups(
         kind=Kind.DAILY_EXERCISE,
         people=_people("daily_exercise", Coalesce("nudge_preferences__daily_exercise_at", Value(time(9, 0)))),
-        local_time_of=lambda at: at,
         day_of=lambda today: [today, today + timedelta(days=1)],
         key_of=lambda uid, day: f"daily_exercise:{uid}:{day.isoformat()}",
         now=now,
@@ -199,7 +198,6 @@ def nudges_plan(*, now: datetime | None = None) -> int:
     planned += _plan_for_groups(
         kind=Kind.WEEKLY_LOOKBACK,
         people=_people("weekly_lookback", Value(lookback_at, output_field=TimeField())),
-        local_time_of=lambda at: at,
         day_of=lambda today: [today + timedelta(days=(weekday - today.weekday()) % 7)],
         key_of=lambda uid, day: f"weekly_lookback:{uid}:{day.isocalendar()[0]}-{day.isocalendar()[1]}",
         now=now,
@@ -215,7 +213,6 @@ def nudges_plan(*, now: datetime | None = None) -> int:
         people=_people("reconnect", Value(RECONNECT_AT, output_field=TimeField()))
         .filter(quiet_for_a_while, date_joined__lte=now - RECONNECT_AFTER)
         .exclude(recent_reconnect),
-        local_time_of=lambda at: at,
         day_of=lambda today: [today],
         key_of=lambda uid, day: f"reconnect:{uid}:{day.isoformat()}",
         now=now,
