@@ -48,7 +48,13 @@ class ExerciseRefSerializer(serializers.Serializer):
 
 
 class ExerciseFilterSerializer(serializers.Serializer):
-    theme = serializers.SlugRelatedField(slug_field="slug", queryset=Theme.objects.all(), required=False)
+    # A slug first (no NUL bytes or other junk reaches the database), then a theme that exists.
+    theme = serializers.SlugField(max_length=60, required=False)
+
+    def validate_theme(self, slug: str) -> str:
+        if not Theme.objects.filter(slug=slug).exists():
+            raise serializers.ValidationError("No such theme.", code="does_not_exist")
+        return slug
     mode = serializers.ChoiceField(choices=Exercise.Mode.choices, required=False)
 
 
@@ -102,8 +108,7 @@ class Exercises(generics.ListAPIView):
     def get_queryset(self):
         filters = ExerciseFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        theme = filters.validated_data.get("theme")
-        return exercises_list(theme=theme.slug if theme else None, mode=filters.validated_data.get("mode"))
+        return exercises_list(theme=filters.validated_data.get("theme"), mode=filters.validated_data.get("mode"))
 
 
 class ExerciseDetail(APIView):

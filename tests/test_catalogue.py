@@ -140,3 +140,9 @@ def test_an_unknown_exercise_is_not_found(client_for, member):
 @pytest.mark.parametrize("path", ["/api/v1/themes", "/api/v1/exercises", "/api/v1/exercises/anything"])
 def test_the_catalogue_needs_a_signed_in_person(anonymous, path):
     assert anonymous.get(path).status_code == 401
+
+
+def test_a_theme_filter_with_a_nul_byte_is_a_clear_error(client_for, member):
+    response = client_for(member).get("/api/v1/exercises", {"theme": "calm\x00"})
+    assert response.status_code == 400
+    assert {attr for attr, _ in error_codes(response)} == {"theme"}
