@@ -21,7 +21,7 @@ run: $(INSTALLED)
 	@# The background worker runs beside Daphne and stops with it.
 	$(BIN)/python manage.py run_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
+	$(BIN)/python -m config.server -b 127.0.0.1 -p $(PORT) config.asgi:application
 
 # The dashboard's browser test drives Debian's Chromium (no browser download).
 CHROMIUM ?= /usr/bin/chromium

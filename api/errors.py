@@ -6,11 +6,15 @@
 Business rules raise common.errors; this door turns them into that body and a status code.
 """
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
 
 from common import errors
+
+
+TOO_LARGE = ("request_too_large", "The request body is larger than this server accepts.")
 
 
 class _Status(exceptions.APIException):
@@ -40,6 +44,8 @@ class HumbleExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, errors.DomainError):
             return as_api_exception(exc)
+        if isinstance(exc, RequestDataTooBig):
+            return _Status(TOO_LARGE[1], TOO_LARGE[0], status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         return super().convert_known_exceptions(exc)
 
     def report_exception(self, exc, response) -> None:
@@ -48,9 +54,14 @@ class HumbleExceptionHandler(ExceptionHandler):
             super().report_exception(exc, response)
 
 
-def _error(status_code: int, code: str, detail: str) -> JsonResponse:
+def error_body(status_code: int, code: str, detail: str) -> dict:
+    """The error body for an answer given outside DRF (Django's handlers, the ASGI body limit)."""
     kind = "server_error" if status_code >= 500 else "client_error"
-    return JsonResponse({"type": kind, "errors": [{"code": code, "detail": detail, "attr": None}]}, status=status_code)
+    return {"type": kind, "errors": [{"code": code, "detail": detail, "attr": None}]}
+
+
+def _error(status_code: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse(error_body(status_code, code, detail), status=status_code)
 
 
 def not_found(request, exception=None):
@@ -64,6 +75,8 @@ def server_error(request):
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):  # a form post over DATA_UPLOAD_MAX_MEMORY_SIZE
+        return _error(413, *TOO_LARGE)
     return _error(400, "bad_request", "Bad request.")
 
 

@@ -1,10 +1,10 @@
 """A team's feed: acknowledgements and "leave it with me" moments, newest first.
 
 Its pages are cut by a position in time rather than by one table's ids, because it merges two
-kinds of item; the `next` link carries that position as an opaque cursor.
+kinds of item; the `next` link carries that position as an opaque, signed cursor (see
+api.pagination: a cursor the feed did not give out is a 400 `invalid_cursor`).
 """
 
-import base64
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 
 from api.acknowledgements import AcknowledgementSerializer
 from api.orphans import OrphanSerializer
+from api.pagination import LIMIT_DESCRIPTION, LIMIT_SCHEMA, cursor_open, cursor_seal, page_size
 from api.people import PersonSerializer
-from common.errors import NotFound
 from feed.selectors import Position, feed_for_team
 
 
@@ -57,29 +57,28 @@ class FeedPageSerializer(serializers.Serializer):
 
 
 def _encode(position: Position) -> str:
-    return base64.urlsafe_b64encode(f"{position.at.isoformat()}|{position.source}|{position.id}".encode()).decode()
+    return cursor_seal(f"{position.at.isoformat()}|{position.source}|{position.id}", kind="feed")
 
 
 def _decode(cursor: str) -> Position:
-    try:
-        at, source, id_ = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return Position(datetime.fromisoformat(at), int(source), int(id_))
-    except (ValueError, UnicodeDecodeError):
-        raise NotFound("Invalid cursor.", code="invalid_cursor") from None
+    at, source, id_ = cursor_open(cursor, kind="feed").split("|")
+    return Position(datetime.fromisoformat(at), int(source), int(id_))
 
 
 class TeamFeed(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("cursor", str), OpenApiParameter("limit", int)], responses=FeedPageSerializer
+        parameters=[
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("limit", LIMIT_SCHEMA, description=LIMIT_DESCRIPTION),
+        ],
+        responses=FeedPageSerializer,
     )
     def get(self, request, team_id: int):
+        """The team's feed, newest first: acknowledgements shared with the team and "leave it with me" moments."""
         cursor = request.query_params.get("cursor")
-        try:
-            limit = max(1, min(int(request.query_params.get("limit", 20)), 100))
-        except ValueError:
-            limit = 20
+        limit = page_size(request, default=20)
         page = feed_for_team(
-            user=request.user, team_id=team_id, before=_decode(cursor) if cursor else None, limit=limit
+            user=request.user, team_id=team_id, before=_decode(cursor) if cursor is not None else None, limit=limit
         )
         context = {"request": request}
         results = [

@@ -6,15 +6,18 @@ HTTP door calls. Frames are JSON objects with a "type"; the protocol is in READM
 
 import asyncio
 import json
+import logging
+import re
 import time
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.db import aclose_old_connections, database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
 from common.errors import DomainError, NotAllowed, NotFound
+from config.converters import Id
 from events.channels import session_group, user_group
 from events.selectors import events_after, last_event_number
 from events.services import event_frame
@@ -22,8 +25,12 @@ from group_sessions import services as sessions
 from group_sessions.selectors import answer_view, session_for_member, session_view
 from realtime.relay import ensure_relay
 
+logger = logging.getLogger(__name__)
+
+CLOSE_SERVER_ERROR = 1011
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_NO_SUCH_PATH = 4404
 
 
 class FrameError(Exception):
@@ -34,21 +41,38 @@ class FrameError(Exception):
 
 class RealtimeConsumer(AsyncWebsocketConsumer):
     """What both endpoints share: close codes, heartbeats, and turning bad frames and refused
-    commands into error frames instead of crashes."""
+    commands into error frames instead of crashes.
+
+    However a connection ends (the client closes, the network drops, or a handler fails), its
+    heartbeat stops and it leaves its rooms: no ghost presence, no task beating on its own.
+    """
 
     commands: dict[str, str] = {}
+    heartbeat: asyncio.Task | None = None
+    joined = False
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception:
+            logger.exception("WebSocket connection failed; closing it")
+            await self.close(code=CLOSE_SERVER_ERROR)
+        finally:
+            await self._end()
+            await aclose_old_connections()
 
     async def connect(self):
         # Subscribing happens before the accept, so once a client sees itself connected it
         # misses nothing that happens after.
         self.user = self.scope.get("user")
-        self.heartbeat = None
         if self.user is None:
             await self._refuse(CLOSE_UNAUTHENTICATED)
             return
+        self.joined = True  # a join that fails halfway is left like a whole one
         try:
             await self.join()
         except (NotFound, NotAllowed):
+            self.joined = False  # refused before subscribing to anything
             await self._refuse(CLOSE_FORBIDDEN)
             return
         await self.accept()
@@ -61,8 +85,15 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         await self.close(code=code)
 
     async def disconnect(self, code):
+        await self._end()
+
+    async def _end(self) -> None:
+        """Stop the heartbeat and leave; safe to call more than once."""
         if self.heartbeat is not None:
             self.heartbeat.cancel()
+            await asyncio.wait([self.heartbeat])  # gone, not just asked to go
+        if self.joined:
+            self.joined = False
             await self.leave()
 
     async def join(self) -> None:
@@ -120,7 +151,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             raise FrameError("frame_too_large", f"Frames are at most {settings.REALTIME_MAX_FRAME_BYTES} bytes.")
         try:
             frame = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # a few KB of "[[[[…" recurses
             raise FrameError("invalid_json", "Frames are JSON objects.") from None
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             raise FrameError("invalid_frame", 'Frames are JSON objects with a "type".')
@@ -161,7 +192,8 @@ class EventStreamConsumer(RealtimeConsumer):
         ensure_relay()
         values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("last_event_id")
         self.resync = False
-        if values is not None and values[0].isdigit():
+        # Only an event number could be one: ASCII digits that fit (no "²", no 30 digits).
+        if values is not None and re.fullmatch(Id.regex, values[0]):
             self.cursor = int(values[0])
         else:
             # Read before subscribing: anything committed from here on is replayed or pushed.
@@ -273,7 +305,7 @@ class SessionRoomConsumer(RealtimeConsumer):
             frame,
             kind="share",
             text=field(frame, "text", str),
-            anonymous=field(frame, "anonymous", bool, required=False) or False,
+            anonymous=field(frame, "anonymous", bool, required=False),
         )
 
     async def command_checkin(self, frame):
@@ -284,3 +316,12 @@ class SessionRoomConsumer(RealtimeConsumer):
             user=self.user, session_id=self.session_id, step=field(frame, "step", int), **answer
         )
         await self.send_frame({"type": "answer.accepted", "answer": answer_view(share)})
+
+
+class NoSuchPath(AsyncWebsocketConsumer):
+    """Any other path: accepted, then closed with 4404, so the client sees why (a refusal before
+    accepting would be a bare HTTP 403)."""
+
+    async def connect(self):
+        await self.accept()
+        await self.close(code=CLOSE_NO_SUCH_PATH)

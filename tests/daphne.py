@@ -1,4 +1,5 @@
-"""Real Daphne processes on loopback, for the scaled tests and the benchmarks."""
+"""Real Daphne processes on loopback (started as `make run` starts them, through config.server),
+for the scaled tests and the benchmarks."""
 
 import os
 import resource
@@ -27,15 +28,15 @@ def raise_file_limit() -> None:
 
 
 @contextmanager
-def daphne_processes(count: int, *, env: dict, log_dir: Path | None = None):
-    """Start `count` Daphne processes with this environment; yield [(host:port, pid)] once each
-    answers /healthz, and stop them afterwards."""
+def daphne_processes(count: int, *, env: dict, log_dir: Path | None = None, options: tuple[str, ...] = ()):
+    """Start `count` Daphne processes with this environment (and these command-line options);
+    yield [(host:port, pid)] once each answers /healthz, and stop them afterwards."""
     servers = []
     for _ in range(count):
         port = free_port()
         log = open(log_dir / f"daphne-{port}.log", "w") if log_dir else subprocess.DEVNULL
         process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            [sys.executable, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port), *options, "config.asgi:application"],
             cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, preexec_fn=raise_file_limit,
         )
         servers.append((f"127.0.0.1:{port}", process))
