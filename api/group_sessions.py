@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.people import PersonSerializer
+from api.schema import refusals
 from exercises.models import Step
 from group_sessions.models import GroupSession
 from group_sessions.selectors import session_for_member, session_view
@@ -27,7 +28,6 @@ class SessionExerciseSerializer(serializers.Serializer):
 
 
 class RevealedShareSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
     text = serializers.CharField()
     author = PersonSerializer(allow_null=True, help_text="null when the share is anonymous")
 
@@ -72,7 +72,16 @@ class SessionStartSerializer(serializers.Serializer):
 
 
 class TeamSessions(APIView):
-    @extend_schema(request=SessionStartSerializer, responses={201: SessionSerializer, 200: SessionSerializer})
+    """The team's lead starts a live group exercise (201; a retry of the same client_id, 200)."""
+
+    @extend_schema(
+        request=SessionStartSerializer,
+        responses={
+            201: SessionSerializer,
+            200: SessionSerializer,
+            **refusals(409, "session_already_live", "idempotency_conflict"),
+        },
+    )
     def post(self, request, team_id: int):
         data = SessionStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -89,6 +98,8 @@ class TeamSessions(APIView):
 
 
 class SessionDetail(APIView):
+    """A session's snapshot, the same object as the room's `snapshot` frame."""
+
     @extend_schema(responses=SessionSerializer)
     def get(self, request, session_id: int):
         session = session_for_member(user=request.user, session_id=session_id)

@@ -1,19 +1,34 @@
 """Reading settings from the environment.
 
 The embedded default needs no variable at all: secrets it needs are generated once and kept
-under var/. In production (DJANGO_ENV=production) nothing is generated and a missing variable
-stops the process with a message naming it.
+under var/, which only this user can read. In production (DJANGO_ENV=production) nothing is
+generated, and a missing or malformed variable stops the process with a message naming it.
 """
 
 import os
 import secrets
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
+
+ENVIRONMENTS = ("development", "production")
+
+
+def environment() -> str:
+    """DJANGO_ENV, one of ENVIRONMENTS (unset or empty: development). Anything else stops the
+    process: a "Production" or "prod" meant as production must not run as development, with
+    generated keys, demo data allowed and no HSTS."""
+    value = os.environ.get("DJANGO_ENV", "").strip() or "development"
+    if value not in ENVIRONMENTS:
+        raise ImproperlyConfigured(
+            f"DJANGO_ENV must be {' or '.join(ENVIRONMENTS)} (unset means development), not {value[:40]!r}."
+        )
+    return value
 
 
 def is_production() -> bool:
-    return os.environ.get("DJANGO_ENV", "development") == "production"
+    return environment() == "production"
 
 
 def required_in_production(name: str, *, default: str | None = None) -> str | None:
@@ -30,12 +45,49 @@ def kept_secret(name: str, *, var_dir: Path, generate) -> str:
     value = required_in_production(name)
     if value:
         return value
-    path = var_dir / name.lower()
+    path = private_directory(var_dir) / name.lower()
     if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(generate())
-        path.chmod(0o600)
+        _create_private_file(path, generate())
     return path.read_text().strip()
+
+
+def private_directory(path: Path) -> Path:
+    """The directory, made if missing, that only this user can enter (0700): var/ holds the
+    keys and the SQLite database, and a directory made looser before is tightened."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def _create_private_file(path: Path, text: str) -> None:
+    """A new file only this user can read (0600) from its first byte. It appears whole (written
+    aside, then linked into place), and if another process starting at the same moment made it
+    first, theirs stays, so both use the same secret."""
+    aside = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+        file.write(text)
+    try:
+        os.link(aside, path)
+    except FileExistsError:
+        pass
+    finally:
+        aside.unlink()
+
+
+def fernet_keys(name: str, value: str) -> list[str]:
+    """Comma-separated Fernet keys, each checked now: a malformed key would otherwise pass
+    start-up and fail every encryption later. The message never shows a key."""
+    keys = [key.strip() for key in value.split(",")]
+    for position, key in enumerate(keys, 1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: key {position} of {len(keys)} is not a Fernet key "
+                "(32 bytes in URL-safe base64, e.g. from Fernet.generate_key())."
+            ) from None
+    return keys
 
 
 def new_secret_key() -> str:

@@ -2,7 +2,9 @@
 
 `session_view` is what a member sees (HTTP snapshot and the WebSocket `snapshot` frame);
 `round_view` is one round as everyone sees it. Neither ever names the author of an anonymous
-share, and a check-in's average only exists once at least CHECKIN_MINIMUM people answered.
+share, nor shows anything that follows the order of answering (share ids are sequential, so a
+revealed share carries none), and a check-in's average only exists once at least
+CHECKIN_MINIMUM people answered.
 """
 
 from datetime import datetime, timedelta
@@ -10,6 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.models import User
 from accounts.selectors import public_person
@@ -19,6 +22,7 @@ from group_sessions.models import Connection, GroupSession, Share
 from teams.models import Membership
 
 CHECKIN_MINIMUM = 3
+REVEAL_ORDER_SALT = "humble.group_sessions.reveal_order"
 ROUND_KINDS = (Step.Kind.SHARE, Step.Kind.CHECKIN)
 
 
@@ -73,14 +77,27 @@ def state_view(session: GroupSession) -> dict:
     }
 
 
+def _reveal_order(share: Share) -> tuple:
+    """Where a share sits in its revealed round: a keyed hash of its text, so the order depends
+    on the texts alone, never on who answered first (with the live `round.progress` counts,
+    submission order would tell who wrote what). Named shares follow the same order, as their
+    place among the anonymous ones would otherwise tell. Identical texts: named before
+    anonymous, then by author (already shown)."""
+    return (
+        salted_hmac(REVEAL_ORDER_SALT, share.text).digest(),
+        share.anonymous,
+        0 if share.anonymous else share.author_id,
+    )
+
+
 def round_view(*, session: GroupSession, step: Step, shares: list[Share]) -> dict:
     revealed = step.position in session.revealed_steps
     view = {"step": step.position, "kind": step.kind, "revealed": revealed, "count": len(shares)}
     if step.kind == Step.Kind.SHARE:
         view["shares"] = (
             [
-                {"id": share.pk, "text": share.text, "author": None if share.anonymous else public_person(share.author)}
-                for share in sorted(shares, key=lambda share: share.pk)
+                {"text": share.text, "author": None if share.anonymous else public_person(share.author)}
+                for share in sorted(shares, key=_reveal_order)
             ]
             if revealed
             else []

@@ -17,6 +17,7 @@ from accounts.models import User
 from accounts.selectors import public_person
 from accounts.services import person_lock
 from common.errors import Conflict, Invalid, LimitReached, NotAllowed, NotFound
+from common.idempotency import earlier_attempt
 from events.channels import publish, session_group
 from events.services import events_record
 from exercises.models import Exercise, Step
@@ -55,7 +56,12 @@ def session_start(*, lead: User, team_id: int, exercise_slug: str, client_id: uu
     if membership is None:
         raise NotFound("No such team among yours.", code="team_not_found")
     person_lock(user=lead)  # an identical retry waits here and then finds the first session
-    existing = GroupSession.objects.filter(started_by=lead, client_id=client_id).first()
+    existing = earlier_attempt(
+        GroupSession.objects.filter(started_by=lead),
+        client_id=client_id,
+        sent={"team": team_id, "exercise": exercise_slug},
+        stored=lambda first: {"team": first.team_id, "exercise": first.exercise.slug},
+    )
     if existing is not None:
         return session_for_member(user=lead, session_id=existing.pk), False
     if membership.role != Membership.Role.LEAD:
@@ -213,10 +219,14 @@ def round_answer(
     kind: str,
     text: str | None = None,
     value: int | None = None,
-    anonymous: bool = False,
+    anonymous: bool | None = None,
 ) -> Share:
     """A member's answer to the current round: text for a share, 1-5 for a check-in.
-    Answering again replaces one's answer until the round is revealed."""
+    Answering again replaces one's answer until the round is revealed.
+
+    `anonymous` changes only when given: None keeps what the answer was (a new one is named),
+    so re-sending a share without the flag never unmasks it at reveal.
+    """
     require_session_member(user=user, session_id=session_id)
     session = GroupSession.objects.select_for_update(of=("self",)).select_related("exercise").get(pk=session_id)
     if session.phase != GroupSession.Phase.STEP or step != session.step:
@@ -244,9 +254,9 @@ def round_answer(
         and Share.objects.filter(author=user, created_at__gte=since).count() >= settings.SHARE_DAILY_LIMIT
     ):
         raise LimitReached("That is a lot of answers for one day.", code="daily_limit_reached", retry_after=3600)
-    share, _ = Share.objects.update_or_create(
-        session=session, step=step, author=user, defaults={**answer, "anonymous": bool(anonymous)}
-    )
+    if anonymous is not None:
+        answer["anonymous"] = bool(anonymous)
+    share, _ = Share.objects.update_or_create(session=session, step=step, author=user, defaults=answer)
     count = Share.objects.filter(session=session, step=step).count()
     _announce(session.pk, {"type": "round.progress", "step": step, "count": count})
     return share

@@ -41,6 +41,8 @@ class Device(models.Model):
     active = models.BooleanField(default=True)
     deactivated_reason = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When its owner's app last registered it (apps do at every launch), or it was pruned: how
+    # long it has been idle, which decides whether another organisation's account may take it.
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import local_day_start, public_person
 from acknowledgements.models import Acknowledgement
-from common.errors import Invalid, NotFound
+from common.errors import Conflict, Invalid, NotFound
 from events.services import events_record_each
 from exercises.models import Run
 from exercises.selectors import recommendation_for
@@ -485,12 +485,21 @@ def nudge_opened(*, user: User, nudge_id: int) -> Nudge:
 def device_register(
     *, user: User, token: str, platform: str, app_version: str = "", locale: str = ""
 ) -> tuple[Device, bool]:
-    """Register or refresh a token; True if it is new. A token that moves to another person
-    (a shared phone) moves with it."""
+    """Register or refresh a token; True if it is new.
+
+    A token someone else registered moves to the person registering it within an organisation
+    (a shared phone). Across organisations it moves only once the other registration is gone
+    (its owner signed out on that device, or everywhere) or has been idle for
+    DEVICE_TAKEOVER_IDLE_DAYS; otherwise whoever learned a token could take a person's pushes
+    away. The refusal never says whose the token is.
+    """
     if not token.strip():
         raise Invalid("A registration token is needed.", code="blank", field="token")
     if platform not in Device.Platform.values:
         raise Invalid("Unknown platform.", code="invalid_choice", field="platform")
+    held = Device.objects.select_for_update(of=("self",)).select_related("user").filter(token=token.strip()).first()
+    if held is not None and not _may_take_over(device=held, user=user):
+        raise Conflict("This device is signed in to another account; sign out there first.", code="device_in_use")
     return Device.objects.update_or_create(
         token=token.strip(),
         defaults={
@@ -498,6 +507,12 @@ def device_register(
             "active": True, "deactivated_reason": "", "updated_at": timezone.now(),
         },
     )
+
+
+def _may_take_over(*, device: Device, user: User) -> bool:
+    same_organisation = device.user.organisation_id is not None and device.user.organisation_id == user.organisation_id
+    idle_since = timezone.now() - timedelta(days=settings.DEVICE_TAKEOVER_IDLE_DAYS)
+    return device.user_id == user.pk or same_organisation or device.updated_at <= idle_since
 
 
 @transaction.atomic
