@@ -12,6 +12,7 @@ from accounts.services import person_lock
 from acknowledgements.models import MESSAGE_MAX_LENGTH, Acknowledgement, Reaction, Report
 from acknowledgements.selectors import acknowledgement_for
 from common.errors import Invalid, LimitReached, NotAllowed, NotFound
+from common.idempotency import earlier_attempt
 from events.services import events_record
 from orphans.models import Orphan
 from nudges.services import nudge_seen
@@ -42,7 +43,24 @@ def acknowledgement_create(
         raise Invalid("Unknown visibility.", code="invalid_choice", field="visibility")
 
     # A retry finds its first attempt before any limit is counted (the first may be the last allowed).
-    existing = Acknowledgement.objects.filter(sender=sender, client_id=client_id).first()
+    existing = earlier_attempt(
+        Acknowledgement.objects.filter(sender=sender),
+        client_id=client_id,
+        sent={
+            "recipient": recipient_id,
+            "message": message,
+            "behaviour": behaviour,
+            "visibility": visibility,
+            "orphan": orphan_id,
+        },
+        stored=lambda first: {
+            "recipient": first.recipient_id,
+            "message": first.message,
+            "behaviour": first.behaviour,
+            "visibility": first.visibility,
+            "orphan": first.orphan_id,
+        },
+    )
     if existing is not None:
         return acknowledgement_for(user=sender, acknowledgement_id=existing.pk), False
 

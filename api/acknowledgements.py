@@ -1,6 +1,7 @@
 """"I see you" acknowledgements: sending, my lists, the team feed, and what one can do to one."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +17,7 @@ from acknowledgements.services import (
     reaction_remove,
 )
 from api.people import PersonSerializer
+from api.schema import IDEMPOTENCY_CONFLICT
 
 
 class ReactionCountsSerializer(serializers.Serializer):
@@ -91,11 +93,15 @@ class _AcknowledgementList(generics.ListAPIView):
 
 
 class Received(_AcknowledgementList):
+    """The acknowledgements I received, newest first."""
+
     def get_queryset(self):
         return acknowledgements_received(user=self.request.user)
 
 
 class Sent(_AcknowledgementList):
+    """The acknowledgements I sent, newest first."""
+
     def get_queryset(self):
         return acknowledgements_sent(user=self.request.user)
 
@@ -106,9 +112,11 @@ def _shown(request, acknowledgement, *, status_code=status.HTTP_200_OK) -> Respo
 
 class Acknowledgements(APIView):
     @extend_schema(
-        request=AcknowledgementCreateSerializer, responses={201: AcknowledgementSerializer, 200: AcknowledgementSerializer}
+        request=AcknowledgementCreateSerializer,
+        responses={201: AcknowledgementSerializer, 200: AcknowledgementSerializer, **IDEMPOTENCY_CONFLICT},
     )
     def post(self, request):
+        """Send "I see you" to a colleague in my organisation (201; a retry of the same client_id, 200)."""
         data = AcknowledgementCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
@@ -125,28 +133,40 @@ class Acknowledgements(APIView):
 
 
 class MarkRead(APIView):
+    """The recipient marks one read (only they ever learn when)."""
+
     @extend_schema(request=None, responses=AcknowledgementSerializer)
     def post(self, request, acknowledgement_id: int):
         return _shown(request, acknowledgement_mark_read(user=request.user, acknowledgement_id=acknowledgement_id))
 
 
+KIND = OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=Reaction.Kind.values)
+
+
 class Reactions(APIView):
-    @extend_schema(request=None, responses=AcknowledgementSerializer)
+    # Both answer the acknowledgement as it now stands, so a client shows the new counts at once.
+    @extend_schema(parameters=[KIND], request=None, responses=AcknowledgementSerializer)
     def post(self, request, acknowledgement_id: int, kind: str):
+        """React to one I can see; reacting twice with a kind is one reaction."""
         return _shown(request, reaction_add(user=request.user, acknowledgement_id=acknowledgement_id, kind=kind))
 
-    @extend_schema(request=None, responses=AcknowledgementSerializer)
+    @extend_schema(parameters=[KIND], request=None, responses={200: AcknowledgementSerializer})
     def delete(self, request, acknowledgement_id: int, kind: str):
+        """Take my reaction of this kind back (harmless if I never gave it)."""
         return _shown(request, reaction_remove(user=request.user, acknowledgement_id=acknowledgement_id, kind=kind))
 
 
 class Hide(APIView):
+    """The recipient takes one off the team feed; it stays in both people's lists."""
+
     @extend_schema(request=None, responses=AcknowledgementSerializer)
     def post(self, request, acknowledgement_id: int):
         return _shown(request, acknowledgement_hide(user=request.user, acknowledgement_id=acknowledgement_id))
 
 
 class ReportView(APIView):
+    """Say one I can see is not OK: it leaves the team feed until an org admin reviews it."""
+
     @extend_schema(request=ReportSerializer, responses={201: ReportReceiptSerializer})
     def post(self, request, acknowledgement_id: int):
         data = ReportSerializer(data=request.data)

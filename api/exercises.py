@@ -6,7 +6,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.pagination import InOrder, ThemeOrder
-from exercises.models import Exercise, Theme
+from api.schema import IDEMPOTENCY_CONFLICT
+from exercises.models import Exercise, Step, Theme
 from exercises.selectors import exercise_get, exercises_list, runs_for_user, themes_list, today_for_user
 from exercises.services import run_complete, run_start
 
@@ -24,7 +25,7 @@ class ThemeRefSerializer(serializers.Serializer):
 
 class StepSerializer(serializers.Serializer):
     position = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=["prompt", "timer", "share", "checkin", "reflect"])
+    kind = serializers.ChoiceField(choices=Step.Kind.choices)
     text = serializers.CharField()
     seconds = serializers.IntegerField(allow_null=True)
 
@@ -50,12 +51,12 @@ class ExerciseRefSerializer(serializers.Serializer):
 class ExerciseFilterSerializer(serializers.Serializer):
     # A slug first (no NUL bytes or other junk reaches the database), then a theme that exists.
     theme = serializers.SlugField(max_length=60, required=False)
+    mode = serializers.ChoiceField(choices=Exercise.Mode.choices, required=False)
 
     def validate_theme(self, slug: str) -> str:
         if not Theme.objects.filter(slug=slug).exists():
             raise serializers.ValidationError("No such theme.", code="does_not_exist")
         return slug
-    mode = serializers.ChoiceField(choices=Exercise.Mode.choices, required=False)
 
 
 class StreakSerializer(serializers.Serializer):
@@ -65,7 +66,7 @@ class StreakSerializer(serializers.Serializer):
 
 class TodaySerializer(serializers.Serializer):
     date = serializers.DateField()
-    exercise = ExerciseSerializer(allow_null=True)
+    exercise = ExerciseSerializer(allow_null=True, help_text="null when there is nothing to suggest")
     completed_today = serializers.BooleanField()
     streak = StreakSerializer()
     unread_acknowledgements = serializers.IntegerField()
@@ -85,6 +86,8 @@ class RunStartSerializer(serializers.Serializer):
 
 
 class Themes(generics.ListAPIView):
+    """The themes the exercises teach."""
+
     serializer_class = ThemeSerializer
     pagination_class = ThemeOrder
 
@@ -93,6 +96,8 @@ class Themes(generics.ListAPIView):
 
 
 class Exercises(generics.ListAPIView):
+    """The active catalogue, by theme and mode if asked."""
+
     serializer_class = ExerciseSerializer
     pagination_class = InOrder
 
@@ -112,25 +117,34 @@ class Exercises(generics.ListAPIView):
 
 
 class ExerciseDetail(APIView):
+    """One exercise with its steps."""
+
     @extend_schema(responses=ExerciseSerializer)
     def get(self, request, slug: str):
         return Response(ExerciseSerializer(exercise_get(slug=slug)).data)
 
 
 class TodayView(APIView):
+    """Today's exercise for me (it holds all day), my weekly streak and my unread acknowledgements."""
+
     @extend_schema(responses=TodaySerializer)
     def get(self, request):
         return Response(TodaySerializer(today_for_user(user=request.user)).data)
 
 
 class Runs(generics.ListCreateAPIView):
+    """My runs, newest first."""
+
     serializer_class = RunSerializer
 
     def get_queryset(self):
         return runs_for_user(user=self.request.user)
 
-    @extend_schema(request=RunStartSerializer, responses={201: RunSerializer, 200: RunSerializer})
+    @extend_schema(
+        request=RunStartSerializer, responses={201: RunSerializer, 200: RunSerializer, **IDEMPOTENCY_CONFLICT}
+    )
     def post(self, request):
+        """Start an exercise (201; a retry of the same client_id, 200)."""
         data = RunStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run, created = run_start(
@@ -140,6 +154,8 @@ class Runs(generics.ListCreateAPIView):
 
 
 class CompleteRun(APIView):
+    """Mark my run done; completing it again keeps the first completion time."""
+
     @extend_schema(request=None, responses=RunSerializer)
     def post(self, request, run_id: int):
         return Response(RunSerializer(run_complete(user=request.user, run_id=run_id)).data)

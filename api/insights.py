@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from insights.selectors import insights_for_coach
+from insights.selectors import SUPPRESSION_REASONS, coach_scopes, insights_for_coach
 from insights.services import insight_view_record
 
 
@@ -27,9 +27,7 @@ class InsightsQuerySerializer(serializers.Serializer):
 
 class CellSerializer(serializers.Serializer):
     value = serializers.FloatField(allow_null=True)
-    suppressed = serializers.CharField(
-        allow_null=True, help_text="why the value is null: fewer_than_k, team_too_small, not_rolled_up, …"
-    )
+    suppressed = serializers.ChoiceField(choices=SUPPRESSION_REASONS, allow_null=True, help_text="why the value is null")
 
 
 class InsightsWeekSerializer(serializers.Serializer):
@@ -73,6 +71,26 @@ class InsightsSerializer(serializers.Serializer):
     organisation_total = OrganisationTotalSerializer()
 
 
+class CoachedTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CoachedOrganisationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="organisation.id")
+    name = serializers.CharField(source="organisation.name")
+    k = serializers.IntegerField(source="organisation.anonymity_threshold", help_text="the anonymity threshold")
+    teams = CoachedTeamSerializer(many=True, help_text="the teams of my assignment")
+
+
+class CoachedOrganisations(APIView):
+    """The organisations I coach, each with the teams of my assignment: where insights start."""
+
+    @extend_schema(responses=CoachedOrganisationSerializer(many=True))
+    def get(self, request):
+        return Response(CoachedOrganisationSerializer(coach_scopes(user=request.user), many=True).data)
+
+
 def _query(request) -> dict:
     query = InsightsQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
@@ -101,6 +119,8 @@ def _load(request, organisation_id: int, format: str) -> dict:
 
 
 class Insights(APIView):
+    """An organisation's anonymised figures per team and week, for its coaches."""
+
     @extend_schema(parameters=PARAMETERS, responses=InsightsSerializer)
     def get(self, request, organisation_id: int):
         return Response(_load(request, organisation_id, "json"))
@@ -128,6 +148,8 @@ def _cells_of(scope, week, measure, key, value):
 
 
 class InsightsCsv(APIView):
+    """The same figures as CSV, one cell a row."""
+
     @extend_schema(
         parameters=PARAMETERS,
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="scope,week,measure,key,value,suppressed")},

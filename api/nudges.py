@@ -42,6 +42,8 @@ class NudgeSerializer(serializers.Serializer):
 
 
 class Devices(APIView):
+    """Register (201) or refresh (200) this device's push registration token."""
+
     @extend_schema(request=DeviceSerializer, responses={201: DeviceSerializer, 200: DeviceSerializer})
     def post(self, request):
         data = DeviceSerializer(data=request.data)
@@ -51,6 +53,8 @@ class Devices(APIView):
 
 
 class DeviceDetail(APIView):
+    """Forget one of my devices, on sign-out."""
+
     @extend_schema(responses={204: None})
     def delete(self, request, token: str):
         device_remove(user=request.user, token=token)
@@ -60,16 +64,20 @@ class DeviceDetail(APIView):
 class PreferencesView(APIView):
     @extend_schema(responses=PreferencesSerializer)
     def get(self, request):
+        """My nudge preferences."""
         return Response(PreferencesSerializer(preferences_for(user=request.user)).data)
 
     @extend_schema(request=PreferencesSerializer, responses=PreferencesSerializer)
     def put(self, request):
+        """Change my nudge preferences; fields left out keep their value."""
         data = PreferencesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(PreferencesSerializer(preferences_update(user=request.user, **data.validated_data)).data)
 
 
 class Inbox(generics.ListAPIView):
+    """My in-app inbox of nudges, most recently sent first."""
+
     serializer_class = NudgeSerializer
     pagination_class = RecentlySent
 
@@ -78,6 +86,8 @@ class Inbox(generics.ListAPIView):
 
 
 class Opened(APIView):
+    """Record that I opened a nudge (from the push or the inbox)."""
+
     @extend_schema(request=None, responses=NudgeSerializer)
     def post(self, request, nudge_id: int):
         return Response(NudgeSerializer(nudge_opened(user=request.user, nudge_id=nudge_id)).data)

@@ -1,11 +1,12 @@
 """"Leave it with me": a team's orphans, their transitions, and the team's figures."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.people import PersonSerializer
+from api.schema import IDEMPOTENCY_CONFLICT, refusals
 from orphans.models import DETAIL_MAX_LENGTH, NOTE_MAX_LENGTH, TITLE_MAX_LENGTH, Orphan
 from orphans.selectors import orphan_for_member, orphan_stats, orphans_for_team
 from orphans.services import orphan_claim, orphan_done, orphan_post, orphan_release, orphan_reopen
@@ -54,6 +55,8 @@ class StatsQuerySerializer(serializers.Serializer):
 
 
 class TeamOrphans(generics.ListAPIView):
+    """My team's orphans, newest first, by status if asked."""
+
     serializer_class = OrphanSerializer
 
     @extend_schema(parameters=[OpenApiParameter("status", str, enum=Orphan.Status.values)])
@@ -67,8 +70,11 @@ class TeamOrphans(generics.ListAPIView):
             user=self.request.user, team_id=self.kwargs["team_id"], status=filters.validated_data.get("status")
         )
 
-    @extend_schema(request=OrphanPostSerializer, responses={201: OrphanSerializer, 200: OrphanSerializer})
+    @extend_schema(
+        request=OrphanPostSerializer, responses={201: OrphanSerializer, 200: OrphanSerializer, **IDEMPOTENCY_CONFLICT}
+    )
     def post(self, request, team_id: int):
+        """Post a problem nobody owns to my team (201; a retry of the same client_id, 200)."""
         data = OrphanPostSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         orphan, created = orphan_post(user=request.user, team_id=team_id, **data.validated_data)
@@ -76,6 +82,8 @@ class TeamOrphans(generics.ListAPIView):
 
 
 class TeamOrphanStats(APIView):
+    """My team's orphans per ISO week: posted, first claimed, done, median minutes to claim."""
+
     @extend_schema(parameters=[StatsQuerySerializer], responses=OrphanWeekSerializer(many=True))
     def get(self, request, team_id: int):
         query = StatsQuerySerializer(data=request.query_params)
@@ -85,29 +93,46 @@ class TeamOrphanStats(APIView):
 
 
 class OrphanDetail(APIView):
+    """One of my team's orphans."""
+
     @extend_schema(responses=OrphanSerializer)
     def get(self, request, orphan_id: int):
         return Response(OrphanSerializer(orphan_for_member(user=request.user, orphan_id=orphan_id)).data)
 
 
+# What a step only the claimant may take is refused with (orphans.services._refusal).
+CLAIMANT_ONLY = ("not_claimed", "not_your_claim", "already_done")
+
+
+def refusing(*codes: str):
+    """A transition's schema: the orphan, or a 409 with one of these codes."""
+    return extend_schema_view(
+        post=extend_schema(request=None, responses={200: OrphanSerializer, **refusals(409, *codes)})
+    )
+
+
 class _Transition(APIView):
     transition = None
 
-    @extend_schema(request=None, responses=OrphanSerializer)
     def post(self, request, orphan_id: int):
         return Response(OrphanSerializer(type(self).transition(user=request.user, orphan_id=orphan_id)).data)
 
 
+@refusing("already_claimed", "already_done")
 class Claim(_Transition):
-    """"Leave it with me"."""
+    """"Leave it with me": claim an open orphan (one claimant at a time)."""
 
     transition = orphan_claim
 
 
+@refusing(*CLAIMANT_ONLY)
 class Release(_Transition):
+    """The claimant hands it back: open again."""
+
     transition = orphan_release
 
 
+@refusing("claim_not_stale", "not_claimed", "already_done")
 class Reopen(_Transition):
     """A lead frees a claim with no activity for ORPHAN_STALE_DAYS."""
 
@@ -115,7 +140,12 @@ class Reopen(_Transition):
 
 
 class Done(APIView):
-    @extend_schema(request=DoneSerializer, responses=OrphanSerializer)
+    """The claimant marks it done, with a note for the team."""
+
+    @extend_schema(
+        request=DoneSerializer,
+        responses={200: OrphanSerializer, **refusals(409, *CLAIMANT_ONLY)},
+    )
     def post(self, request, orphan_id: int):
         data = DoneSerializer(data=request.data)
         data.is_valid(raise_exception=True)

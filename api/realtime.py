@@ -14,6 +14,8 @@ class TicketSerializer(serializers.Serializer):
 
 
 class Ticket(APIView):
+    """A single-use, short-lived pass for a WebSocket connection."""
+
     @extend_schema(request=None, responses={201: TicketSerializer})
     def post(self, request):
         ticket, expires_at = connection_ticket_issue(user=request.user)

@@ -5,6 +5,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.schema import IDEMPOTENCY_CONFLICT
 from reflections.models import BODY_MAX_LENGTH
 from reflections.selectors import reflection_body, reflection_for_author, reflections_for_author
 from reflections.services import reflection_create, reflection_delete, reflection_update
@@ -50,13 +51,19 @@ def _service_arguments(validated: dict) -> dict:
 
 
 class Reflections(generics.ListAPIView):
+    """My reflections, newest first."""
+
     serializer_class = ReflectionSerializer
 
     def get_queryset(self):
         return reflections_for_author(author=self.request.user)
 
-    @extend_schema(request=ReflectionCreateSerializer, responses={201: ReflectionSerializer, 200: ReflectionSerializer})
+    @extend_schema(
+        request=ReflectionCreateSerializer,
+        responses={201: ReflectionSerializer, 200: ReflectionSerializer, **IDEMPOTENCY_CONFLICT},
+    )
     def post(self, request):
+        """Write a reflection (201; a retry of the same client_id, 200)."""
         data = ReflectionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         reflection, created = reflection_create(author=request.user, **_service_arguments(data.validated_data))
@@ -68,11 +75,13 @@ class Reflections(generics.ListAPIView):
 class ReflectionDetail(APIView):
     @extend_schema(responses=ReflectionSerializer)
     def get(self, request, reflection_id: int):
+        """One of my reflections."""
         reflection = reflection_for_author(author=request.user, reflection_id=reflection_id)
         return Response(ReflectionSerializer(reflection).data)
 
     @extend_schema(request=ReflectionWriteSerializer, responses=ReflectionSerializer)
     def patch(self, request, reflection_id: int):
+        """Change what I wrote; only the fields sent change."""
         data = ReflectionWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         reflection = reflection_update(
@@ -82,5 +91,6 @@ class ReflectionDetail(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, reflection_id: int):
+        """Delete one of my reflections, for good."""
         reflection_delete(author=request.user, reflection_id=reflection_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

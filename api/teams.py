@@ -22,7 +22,7 @@ class MembershipSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(source="team.id")
     name = serializers.CharField(source="team.name")
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
     member_count = serializers.IntegerField()
     join_code = serializers.SerializerMethodField()
 
@@ -31,7 +31,7 @@ class MembershipSerializer(serializers.Serializer):
 
 
 class MemberSerializer(PersonSerializer):
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
 
     def to_representation(self, membership):
         return {**super().to_representation(membership.user), "role": membership.role}
@@ -48,6 +48,7 @@ class TeamSerializer(serializers.Serializer):
         viewer = self.context["request"].user
         return next(m for m in team.memberships.all() if m.user_id == viewer.pk)
 
+    @extend_schema_field(serializers.ChoiceField(choices=Membership.Role.choices))
     def get_my_role(self, team) -> str:
         return self._mine(team).role
 
@@ -64,6 +65,8 @@ class JoinSerializer(serializers.Serializer):
 
 
 class MyTeams(generics.ListAPIView):
+    """My teams, with my role in each (leads see the join code)."""
+
     serializer_class = MembershipSerializer
     pagination_class = InOrder
 
@@ -72,6 +75,8 @@ class MyTeams(generics.ListAPIView):
 
 
 class TeamDetail(APIView):
+    """One of my teams, with its members by display name."""
+
     @extend_schema(responses=TeamSerializer)
     def get(self, request, team_id: int):
         team = team_for_member(user=request.user, team_id=team_id)
@@ -79,6 +84,8 @@ class TeamDetail(APIView):
 
 
 class JoinTeam(APIView):
+    """Join a team of my organisation with the code its lead handed out."""
+
     @extend_schema(request=JoinSerializer, responses=TeamSerializer)
     def post(self, request):
         data = JoinSerializer(data=request.data)

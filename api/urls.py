@@ -43,6 +43,7 @@ urlpatterns = [
     path("teams/<id:team_id>/sessions", group_sessions.TeamSessions.as_view(), name="team-sessions"),
     path("sessions/<id:session_id>", group_sessions.SessionDetail.as_view(), name="session"),
     path("realtime/ticket", realtime.Ticket.as_view(), name="realtime-ticket"),
+    path("coach/organisations", insights.CoachedOrganisations.as_view(), name="coached-organisations"),
     path("coach/organisations/<id:organisation_id>/insights", insights.Insights.as_view(), name="insights"),
     path("coach/organisations/<id:organisation_id>/insights.csv", insights.InsightsCsv.as_view(), name="insights-csv"),
     path("devices", nudges.Devices.as_view(), name="devices"),

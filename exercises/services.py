@@ -67,6 +67,8 @@ def run_start(*, user: User, exercise_slug: str, client_id: uuid.UUID) -> tuple[
     return create_once(
         Run.objects.filter(user=user),
         client_id=client_id,
+        sent={"exercise": exercise.pk},
+        stored=lambda first: {"exercise": first.exercise_id},
         create=lambda: Run.objects.create(user=user, exercise=exercise, client_id=client_id),
     )
 

@@ -55,6 +55,12 @@ def coached_organisations(*, user: User) -> list[Organisation]:
     return list(Organisation.objects.filter(coach_assignments__coach=user).distinct().order_by("name"))
 
 
+def coach_scopes(*, user: User) -> list[CoachScope]:
+    """Every organisation this person coaches, each with the teams of their assignment (the
+    same scope the insights use); nothing for anyone who coaches nowhere."""
+    return [coach_scope(user=user, organisation_id=organisation.pk) for organisation in coached_organisations(user=user)]
+
+
 def parse_week(value: str, field: str) -> date:
     try:
         year, week = int(value[:4]), int(value[6:])
@@ -91,6 +97,17 @@ def _cell(figure: dict | None, k: int) -> dict:
     if figure is None or figure["value"] is None or figure["people"] < k:
         return _hidden("fewer_than_k")
     return {"value": figure["value"], "suppressed": None}
+
+
+# Why a cell is null: the only values `suppressed` takes (the API documents them as an enum).
+SUPPRESSION_REASONS = (
+    "fewer_than_k",
+    "team_too_small",
+    "not_rolled_up",
+    "overlaps_another_team",
+    "nothing_published",
+    "not_combinable",
+)
 
 
 def _hidden(reason: str) -> dict:

@@ -49,9 +49,13 @@ def orphan_post(*, user: User, team_id: int, title: str, detail: str = "", clien
         Activity.objects.create(orphan=orphan, kind=Activity.Kind.POSTED, actor=user, created_at=orphan.created_at)
         return orphan
 
-    orphan, created = create_once(Orphan.objects.filter(posted_by=user), client_id=client_id, create=create)
-    if orphan.team_id != team_id:
-        raise Conflict("That client_id was used for another team's orphan.", code="client_id_reused")
+    orphan, created = create_once(
+        Orphan.objects.filter(posted_by=user),
+        client_id=client_id,
+        sent={"team": team_id, "title": title, "detail": detail},
+        stored=lambda first: {"team": first.team_id, "title": first.title, "detail": first.detail},
+        create=create,
+    )
     return orphan_for_member(user=user, orphan_id=orphan.pk), created
 
 

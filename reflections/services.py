@@ -91,7 +91,20 @@ def reflection_create(
         reflection.themes.set(themes)
         return reflection
 
-    reflection, created = create_once(Reflection.objects.filter(author=author), client_id=client_id, create=create)
+    reflection, created = create_once(
+        Reflection.objects.filter(author=author),
+        client_id=client_id,
+        sent={"body": body, "mood": mood, "energy": energy, "themes": set(themes), "run": run, "session": session},
+        stored=lambda first: {
+            "body": crypto.decrypt(first.body_ciphertext),
+            "mood": first.mood,
+            "energy": first.energy,
+            "themes": set(first.themes.all()),
+            "run": first.run,
+            "session": first.session,
+        },
+        create=create,
+    )
     return reflection_for_author(author=author, reflection_id=reflection.pk), created
 
 

@@ -146,7 +146,7 @@ def test_sending_again_with_the_same_client_id_returns_the_first_one(client_for,
     client = client_for(member)
     client_id = str(uuid.uuid4())
     first = send(client, teammate.pk, client_id=client_id)
-    retry = send(client, teammate.pk, client_id=client_id, message="A different wording on the retry.")
+    retry = send(client, teammate.pk, client_id=client_id)
 
     assert first.status_code == 201
     assert retry.status_code == 200

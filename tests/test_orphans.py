@@ -369,10 +369,10 @@ def test_posting_again_with_the_same_client_id_answers_200_with_the_same_orphan(
     assert Activity.objects.count() == 1
 
 
-def test_a_retry_with_the_same_client_id_keeps_the_first_title(client_for, member, team):
+def test_a_retry_with_the_same_client_id_returns_the_first_orphan(client_for, member, team):
     client, body = client_for(member), post_body(title="First words")
     first = client.post(team_orphans_url(team.pk), body, format="json")
-    again = client.post(team_orphans_url(team.pk), {**body, "title": "Second thoughts"}, format="json")
+    again = client.post(team_orphans_url(team.pk), body, format="json")
     assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
     assert fresh(Orphan.objects.get()).title == "First words"
@@ -394,7 +394,7 @@ def test_reusing_a_client_id_for_another_of_ones_teams_is_409_and_saves_nothing(
     with nothing_written():
         response = client.post(team_orphans_url(other_team.pk), body, format="json")
     assert response.status_code == 409
-    assert error_codes(response) == [(None, "client_id_reused")]
+    assert error_codes(response) == [(None, "idempotency_conflict")]
 
 
 @pytest.mark.parametrize("stranger", STRANGERS)
@@ -1469,10 +1469,10 @@ def _cursor(text: bytes) -> str:
         _cursor(b"\xff\xfe\xfd|0|5"),
     ],
 )
-def test_a_forged_cursor_is_404_invalid_cursor(client_for, team, member, orphan, cursor):
+def test_a_forged_cursor_is_400_invalid_cursor(client_for, team, member, orphan, cursor):
     response = client_for(member).get(feed_url(team.pk), {"cursor": cursor})
-    assert response.status_code == 404
-    assert error_codes(response) == [(None, "invalid_cursor")]
+    assert response.status_code == 400
+    assert error_codes(response) == [("cursor", "invalid_cursor")]
 
 
 @pytest.mark.parametrize("stranger", STRANGERS)

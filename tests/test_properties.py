@@ -535,7 +535,8 @@ def test_following_next_through_the_team_feed_gives_each_item_once_newest_first(
     assert [(item["type"], item["id"]) for item in pages] == [(kind, pk) for _, _, pk, kind in shown]
 
 
-# Idempotent creation: client_ids from a small pool, with repeats
+# Idempotent creation: client_ids from a small pool, with repeats; a retry re-sends its first body
+# (a different body under the same client_id is a conflict: tests/test_idempotency_conflicts.py)
 
 client_id_pool = [uuid.UUID(int=n + 1) for n in range(4)]
 creation_sequences = st.lists(st.integers(0, len(client_id_pool) - 1), min_size=1, max_size=12)
@@ -549,8 +550,8 @@ def test_reflections_with_repeated_client_ids_make_one_row_each(sequence):
         first: dict[uuid.UUID, tuple[int, str]] = {}
         for n, index in enumerate(sequence):
             client_id = client_id_pool[index]
-            body = f"Attempt {n}"
-            reflection, created = reflection_create(author=author, body=body, client_id=client_id, mood=n % 5 + 1)
+            body = f"Attempt {index}"
+            reflection, created = reflection_create(author=author, body=body, client_id=client_id, mood=index % 5 + 1)
             assert created == (client_id not in first)
             first.setdefault(client_id, (reflection.pk, body))
             # A repeat answers with the first row, as it was first written.
@@ -570,7 +571,7 @@ def test_acknowledgements_with_repeated_client_ids_make_one_row_each(sequence):
             client_id = client_id_pool[index]
             response = client.post(
                 "/api/v1/acknowledgements",
-                {"recipient": recipient.pk, "message": f"Thanks, take {n}", "behaviour": "helped",
+                {"recipient": recipient.pk, "message": f"Thanks, take {index}", "behaviour": "helped",
                  "client_id": str(client_id)},
                 format="json",
             )
@@ -590,7 +591,7 @@ def test_runs_with_repeated_client_ids_make_one_row_each(sequence):
         first: dict[uuid.UUID, tuple[int, int]] = {}
         for n, index in enumerate(sequence):
             client_id = client_id_pool[index]
-            exercise = exercises[n % 2]
+            exercise = exercises[index % 2]
             run, created = run_start(user=person, exercise_slug=exercise.slug, client_id=client_id)
             assert created == (client_id not in first)
             first.setdefault(client_id, (run.pk, exercise.pk))
@@ -610,13 +611,13 @@ def test_orphans_with_repeated_client_ids_make_one_row_each(sequence):
             client_id = client_id_pool[index]
             if n % 2:
                 response = client.post(
-                    f"/api/v1/teams/{team.pk}/orphans", {"title": f"Problem {n}", "client_id": str(client_id)},
+                    f"/api/v1/teams/{team.pk}/orphans", {"title": f"Problem {index}", "client_id": str(client_id)},
                     format="json",
                 )
                 assert response.status_code == (200 if client_id in first else 201), response.content
                 orphan_id = response.json()["id"]
             else:
-                orphan, created = orphan_post(user=poster, team_id=team.pk, title=f"Problem {n}", client_id=client_id)
+                orphan, created = orphan_post(user=poster, team_id=team.pk, title=f"Problem {index}", client_id=client_id)
                 assert created == (client_id not in first)
                 orphan_id = orphan.pk
             assert first.setdefault(client_id, orphan_id) == orphan_id
