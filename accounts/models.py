@@ -74,6 +74,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the person asks to be erased: until then signing in again calls it off, after it
+    # the worker erases them for good (privacy.services).
+    erasure_due_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -85,6 +88,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.email
+
+    @property
+    def is_signed_out_for_erasure(self) -> bool:
+        """Asking to be erased signs a person out of every door (API, WebSocket, web pages)
+        until they sign in again, which calls the erasure off (accounts.sign_in)."""
+        return self.erasure_due_at is not None
 
     def clean(self):
         super().clean()

@@ -17,9 +17,11 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts import firebase
 from accounts.models import ConnectionTicket, OrganisationDomain, User
+from accounts.sign_in import password_confirm, sign_in_attempt, signed_in
 from common.errors import Invalid, NotAllowed, NotFound, Unauthenticated, Unavailable
 
 LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
+FIREBASE_CONFIRM_WINDOW = timedelta(minutes=5)
 
 
 def person_lock(*, user: User) -> None:
@@ -40,19 +42,65 @@ def validate_time_zone(name: str) -> str:
     return name
 
 
+def validate_locale(tag: str) -> str:
+    """A language tag whose language the app speaks (settings.LANGUAGES); a region is kept
+    ("fr-CA": French, Canadian dates)."""
+    if not LOCALE_PATTERN.match(tag):
+        raise Invalid("Use a language tag such as 'en' or 'fr-CA'.", code="invalid_locale", field="locale")
+    spoken = [code for code, _ in settings.LANGUAGES]
+    if tag.partition("-")[0] not in spoken:
+        raise Invalid(f"Humble speaks {', '.join(spoken)}.", code="unsupported_locale", field="locale")
+    return tag
+
+
 def profile_update(
     *, user: User, display_name: str | None = None, time_zone: str | None = None, locale: str | None = None
 ) -> User:
     if time_zone is not None:
         user.time_zone = validate_time_zone(time_zone)
     if locale is not None:
-        if not LOCALE_PATTERN.match(locale):
-            raise Invalid("Use a language tag such as 'en' or 'fr-CA'.", code="invalid_locale", field="locale")
-        user.locale = locale
+        user.locale = validate_locale(locale)
     if display_name is not None:
         user.display_name = display_name.strip()
     user.save(update_fields=["display_name", "time_zone", "locale"])
     return user
+
+
+def firebase_sign_in(*, id_token: str, address: str) -> User:
+    """Signing in with a Firebase ID token: within the address limit, and it counts as signing in
+    again (accounts.sign_in)."""
+    sign_in_attempt(address=address)
+    return signed_in(user=user_from_firebase_token(id_token=id_token))
+
+
+def firebase_confirm(*, user: User, id_token: str) -> None:
+    """A Firebase account proving it is them before something that cannot be undone lightly: a
+    valid ID token for their own uid, from a sign-in (not a silent token refresh) of the last
+    few minutes, so an unlocked phone is not enough."""
+    try:
+        claims = _firebase_claims(id_token)
+    except (Unauthenticated, NotFound) as refused:  # about the token given, not about the person
+        raise Invalid(refused.message, code=refused.code, field="id_token") from None
+    if not user.firebase_uid or claims["uid"] != user.firebase_uid:
+        raise Invalid("This Firebase ID token is for another account.", code="wrong_firebase_account", field="id_token")
+    if claims.get("auth_time", 0) < (timezone.now() - FIREBASE_CONFIRM_WINDOW).timestamp():
+        raise Invalid(
+            "Sign in to Firebase again, then confirm within a few minutes.",
+            code="firebase_sign_in_too_old",
+            field="id_token",
+        )
+
+
+def _firebase_claims(id_token: str) -> dict:
+    if not firebase.is_configured():
+        # Not a fault, a choice of this deployment: the endpoint is as good as absent.
+        raise NotFound("Firebase sign-in is not set up on this server.", code="firebase_not_configured")
+    try:
+        return firebase_auth.verify_id_token(id_token, app=firebase.firebase_app())
+    except (firebase_auth.InvalidIdTokenError, firebase_auth.ExpiredIdTokenError, firebase_auth.RevokedIdTokenError, ValueError):
+        raise Unauthenticated("The Firebase ID token is not valid.", code="invalid_firebase_token") from None
+    except firebase_auth.CertificateFetchError:
+        raise Unavailable("Firebase could not be reached; try again.", code="firebase_unreachable") from None
 
 
 @transaction.atomic
@@ -62,16 +110,7 @@ def user_from_firebase_token(*, id_token: str) -> User:
     Links by Firebase uid, then by verified email; creates an account only when the email's
     domain belongs to an organisation that allows sign-up from it.
     """
-    if not firebase.is_configured():
-        # Not a fault, a choice of this deployment: the endpoint is as good as absent.
-        raise NotFound("Firebase sign-in is not set up on this server.", code="firebase_not_configured")
-    try:
-        claims = firebase_auth.verify_id_token(id_token, app=firebase.firebase_app())
-    except (firebase_auth.InvalidIdTokenError, firebase_auth.ExpiredIdTokenError, firebase_auth.RevokedIdTokenError, ValueError):
-        raise Unauthenticated("The Firebase ID token is not valid.", code="invalid_firebase_token") from None
-    except firebase_auth.CertificateFetchError:
-        raise Unavailable("Firebase could not be reached; try again.", code="firebase_unreachable") from None
-
+    claims = _firebase_claims(id_token)
     uid = claims["uid"]
     user = User.objects.filter(firebase_uid=uid).first()
     if user is not None:
@@ -131,7 +170,7 @@ def connection_ticket_redeem(*, ticket: str) -> User | None:
     user_id = tickets.values_list("user_id", flat=True).first()
     if user_id is None or not tickets.update(used_at=now):
         return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    return User.objects.filter(pk=user_id, is_active=True, erasure_due_at=None).first()
 
 
 @transaction.atomic
@@ -150,10 +189,10 @@ def _revoke_refresh_tokens(*, user: User) -> None:
 
 @sensitive_variables("current_password", "new_password")
 @transaction.atomic
-def password_change(*, user: User, current_password: str, new_password: str) -> None:
-    """A new password, checked by Django's validators; every other sign-in is revoked."""
-    if not user.has_usable_password() or not user.check_password(current_password):
-        raise Invalid("That is not your current password.", code="wrong_password", field="current_password")
+def password_change(*, user: User, current_password: str, new_password: str, address: str) -> None:
+    """A new password, checked by Django's validators; every other sign-in is revoked. The
+    current password is checked as signing in checks it, under the same limits."""
+    password_confirm(user=user, password=current_password, address=address, field="current_password")
     try:
         validate_password(new_password, user=user)
     except ValidationError as error:

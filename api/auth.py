@@ -1,4 +1,7 @@
-"""Signing in: email + password, or a Firebase ID token, for the API's own JWTs."""
+"""Signing in: email + password, or a Firebase ID token, for the API's own JWTs.
+
+Both go through accounts.sign_in, which the dashboard and the admin use too: one account, one
+set of limits, whichever door."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -6,10 +9,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.views import TokenBlacklistView, TokenRefreshView
 
-from accounts.services import sign_out_everywhere, user_from_firebase_token
-from api.throttling import SignInByAccount, SignInByAddress
+from accounts.models import User
+from accounts.services import firebase_sign_in, sign_out_everywhere
+from accounts.sign_in import password_sign_in, sign_in_attempt
+from api.throttling import client_address
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -17,16 +22,36 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class SignIn(TokenObtainPairView):
+def token_pair(user: User) -> dict:
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+class SignInSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class SignIn(APIView):
     """Email and password for an access token (short-lived) and a refresh token."""
 
-    throttle_classes = [SignInByAddress, SignInByAccount]
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=SignInSerializer, responses={200: TokenPairSerializer})
+    def post(self, request):
+        data = SignInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = password_sign_in(**data.validated_data, address=client_address(request))
+        return Response(token_pair(user))
 
 
 class Refresh(TokenRefreshView):
     """A refresh token for a new pair; the old refresh token stops working (rotation)."""
 
-    throttle_classes = [SignInByAddress]
+    def post(self, request, *args, **kwargs):
+        sign_in_attempt(address=client_address(request))
+        return super().post(request, *args, **kwargs)
 
 
 class LogOut(TokenBlacklistView):
@@ -56,12 +81,10 @@ class FirebaseSignIn(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [SignInByAddress]
 
     @extend_schema(request=FirebaseTokenSerializer, responses={200: TokenPairSerializer})
     def post(self, request):
         data = FirebaseTokenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_from_firebase_token(id_token=data.validated_data["id_token"])
-        refresh = RefreshToken.for_user(user)
-        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
+        user = firebase_sign_in(id_token=data.validated_data["id_token"], address=client_address(request))
+        return Response(token_pair(user))

@@ -7,12 +7,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.services import password_change, profile_update
-from api.auth import TokenPairSerializer
+from api.auth import TokenPairSerializer, token_pair
+from api.throttling import client_address
 from privacy.selectors import account_export
-from privacy.services import account_erase
+from privacy.services import account_erasure_request
 from teams.selectors import profile_for
 
 
@@ -44,23 +44,46 @@ class ProfileChangeSerializer(serializers.Serializer):
     locale = serializers.CharField(max_length=16, required=False)
 
 
+class ErasureSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=256, trim_whitespace=False, required=False)
+    id_token = serializers.CharField(max_length=8192, required=False)
+
+
+class ErasureScheduledSerializer(serializers.Serializer):
+    erasure_due_at = serializers.DateTimeField()
+
+
 class Me(APIView):
     @extend_schema(responses=ProfileSerializer)
     def get(self, request):
+        """My profile: email, display name, time zone, locale, organisation, teams and whether I coach."""
         return Response(ProfileSerializer(profile_for(user=request.user)).data)
 
     @extend_schema(request=ProfileChangeSerializer, responses=ProfileSerializer)
     def patch(self, request):
+        """Change my display name, time zone or locale; only the fields sent change."""
         changes = ProfileChangeSerializer(data=request.data)
         changes.is_valid(raise_exception=True)
         user = profile_update(user=request.user, **changes.validated_data)
         return Response(ProfileSerializer(profile_for(user=user)).data)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=ErasureSerializer, responses={202: ErasureScheduledSerializer})
     def delete(self, request):
-        """Erase the account and everything about it, at once and for good."""
-        account_erase(user=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        """Erase the account and everything about it, after a grace period in which signing in calls it off.
+
+        Proven with `password`, or for a Firebase account `id_token`: a Firebase ID token from
+        a sign-in of the last few minutes. The person is signed out everywhere at once; the
+        erasure is carried out at `erasure_due_at` (ERASURE_GRACE_DAYS later), for good, unless
+        they sign in again before."""
+        data = ErasureSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        due = account_erasure_request(
+            user=request.user,
+            address=client_address(request),
+            password=data.validated_data.get("password"),
+            firebase_id_token=data.validated_data.get("id_token"),
+        )
+        return Response({"erasure_due_at": due}, status=status.HTTP_202_ACCEPTED)
 
 
 class Export(APIView):
@@ -87,6 +110,5 @@ class Password(APIView):
     def post(self, request):
         data = PasswordChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        password_change(user=request.user, **data.validated_data)
-        refresh = RefreshToken.for_user(request.user)
-        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
+        password_change(user=request.user, **data.validated_data, address=client_address(request))
+        return Response(token_pair(request.user))

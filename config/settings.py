@@ -12,7 +12,7 @@ import dj_database_url
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from config import env, logs
+from config import converters, env, logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HUMBLE_VAR_DIR", BASE_DIR / "var"))
@@ -29,6 +29,9 @@ ALLOWED_HOSTS = env.listing(
 )
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_ENV=production.")
+if PRODUCTION and any("*" in host for host in ALLOWED_HOSTS):
+    # With a wildcard any Host header is believed, and absolute links and redirects built from it can be forged.
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts when DJANGO_ENV=production, not a wildcard.")
 
 INSTALLED_APPS = [
     "daphne",
@@ -41,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
+    "refresh_tokens",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
@@ -107,10 +111,11 @@ if DATABASE_URL:
     # connections pile up until the database refuses more (Django's advice for ASGI).
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    env.private_directory(VAR_DIR)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, creating database files 0600 (their -wal and -shm follow).
+            "ENGINE": "config.sqlite",
             "NAME": VAR_DIR / "humble.sqlite3",
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
@@ -151,6 +156,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.AccountBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -173,9 +179,10 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # Reflections are encrypted with REFLECTION_KEYS: comma-separated Fernet keys, the first
 # encrypts, all decrypt. Put a new key first, run rotate_reflection_keys, then drop the old one.
-REFLECTION_KEYS = env.kept_secret(
-    "REFLECTION_KEYS", var_dir=VAR_DIR, generate=lambda: Fernet.generate_key().decode()
-).split(",")
+REFLECTION_KEYS = env.fernet_keys(
+    "REFLECTION_KEYS",
+    env.kept_secret("REFLECTION_KEYS", var_dir=VAR_DIR, generate=lambda: Fernet.generate_key().decode()),
+)
 
 # Firebase: FIREBASE_CREDENTIALS is a service-account JSON file (needed to send pushes);
 # FIREBASE_PROJECT_ID alone is enough to verify sign-in ID tokens.
@@ -204,6 +211,10 @@ PUSH_BACKEND = os.environ.get("PUSH_BACKEND", "").strip() or (
 ORPHAN_STALE_DAYS = env.integer("ORPHAN_STALE_DAYS", default=14)
 ORPHAN_REMINDER_DAYS = env.integer("ORPHAN_REMINDER_DAYS", default=7)
 
+# A device token registered by someone in another organisation moves only once that
+# registration has been idle this long (or its owner signed out on the device).
+DEVICE_TAKEOVER_IDLE_DAYS = env.integer("DEVICE_TAKEOVER_IDLE_DAYS", default=30)
+
 # Realtime: event log retention, heartbeats, presence, and the largest frame a client may send.
 EVENT_RETENTION_DAYS = env.integer("EVENT_RETENTION_DAYS", default=30)
 REALTIME_HEARTBEAT_SECONDS = env.integer("REALTIME_HEARTBEAT_SECONDS", default=10)
@@ -213,20 +224,31 @@ PRESENCE_STALE_SECONDS = 3 * REALTIME_HEARTBEAT_SECONDS
 REALTIME_MAX_FRAME_BYTES = 8192
 REALTIME_TICKET_SECONDS = 30
 
+# Sign-in limits (accounts.sign_in), for every door: attempts per client address; wrong passwords
+# per account from one address; wrong passwords per account from everywhere, past which the
+# account is slowed down (never locked).
+SIGN_IN_RATES = {
+    "address": os.environ.get("SIGN_IN_RATE_PER_ADDRESS", "30/min"),
+    "account": os.environ.get("SIGN_IN_RATE_PER_ACCOUNT", "10/hour"),
+    "account_everywhere": os.environ.get("SIGN_IN_RATE_PER_ACCOUNT_EVERYWHERE", "100/hour"),
+}
+# Erasure waits this long, and signing in again meanwhile calls it off (privacy.services).
+ERASURE_GRACE_DAYS = env.integer("ERASURE_GRACE_DAYS", default=14)
+
+# The largest request body (a 10,000-character reflection is under 64 KB); over it: 413, refused
+# before it is read whole (config.body_limit).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
+
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "api.pagination.NewestFirst",
     "PAGE_SIZE": 20,
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_THROTTLE_RATES": {
-        "sign_in_address": os.environ.get("SIGN_IN_RATE_PER_ADDRESS", "30/min"),
-        "sign_in_account": os.environ.get("SIGN_IN_RATE_PER_ACCOUNT", "10/hour"),
-    },
     # How many proxies add to X-Forwarded-For; 0 trusts only the socket's address.
     "NUM_PROXIES": env.integer("NUM_PROXIES", default=0),
 }
@@ -249,7 +271,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {"id": converters.Id.openapi},
     "ENUM_NAME_OVERRIDES": {
+        "ReactionKindEnum": "acknowledgements.models.Reaction.Kind",
+        "StepKindEnum": "exercises.models.Step.Kind",
+        "NudgeKindEnum": "nudges.models.Kind",
+        "TeamRoleEnum": "teams.models.Membership.Role",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
@@ -262,7 +289,10 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
     },
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "api.schema.describe_areas",
+    ],
 }
 
 DRF_STANDARDIZED_ERRORS = {

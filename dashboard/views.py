@@ -1,27 +1,61 @@
 """The coaches' web dashboard: a thin door onto insights.selectors, with session sign-in.
 
-Every page view goes through the same selector (and the same audit log) as the JSON API."""
+Every page view goes through the same selector (and the same audit log) as the JSON API, and
+every password is checked by accounts.sign_in (dashboard.forms), the admin's included. Pages
+answer in HTML, refusals too: a person here is in a browser, not a client reading JSON."""
 
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
-from common.errors import DomainError
+from common.errors import DomainError, NotAllowed
+from dashboard.forms import SignInForm
 from insights.selectors import coached_organisations, insights_for_coach
 from insights.services import insight_view_record
 
 
 class SignIn(LoginView):
     template_name = "dashboard/sign_in.html"
+    authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        return with_refusal_status(super().form_invalid(form))
+
+
+def admin_sign_in(request):
+    """The admin's own sign-in page, with its form set to dashboard.forms.AdminSignInForm."""
+    return with_refusal_status(admin.site.login(request))
+
+
+def with_refusal_status(response):
+    """A sign-in page shown again says why in its status too: 429 (with Retry-After) when
+    limited, 403 when the account may not use this door."""
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    if form is not None and form.retry_after:
+        response.status_code = 429
+        response["Retry-After"] = str(form.retry_after)
+    elif form is not None and any(form.has_error("__all__", code=code) for code in ("not_a_coach", "account_erased")):
+        response.status_code = 403
+    return response
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on every page, the admin's too."""
+    return redirect(static("dashboard/favicon.svg"))
+
+
+def refused(request, message: str, status: int):
+    return render(request, "dashboard/refused.html", {"message": message}, status=status)
 
 
 @login_required(login_url="dashboard:sign-in")
 def home(request):
     organisations = coached_organisations(user=request.user)
     if not organisations:
-        raise PermissionDenied
+        return refused(request, SignInForm.error_messages["not_a_coach"], 403)
     if len(organisations) == 1:
         return redirect("dashboard:organisation", organisation_id=organisations[0].pk)
     return render(request, "dashboard/home.html", {"organisations": organisations})
@@ -36,8 +70,8 @@ def organisation(request, organisation_id: int):
             first=request.GET.get("from") or None,
             last=request.GET.get("to") or None,
         )
-    except DomainError:
-        raise PermissionDenied from None
+    except DomainError as error:
+        return refused(request, error.message, 403 if isinstance(error, NotAllowed) else 400)
     insight_view_record(
         coach=request.user,
         organisation_id=organisation_id,

@@ -1,14 +1,60 @@
-"""Erasure: a person's account and everything about them, gone in one transaction."""
+"""Erasure: asked for with proof, recoverable for a grace period, then final.
+
+A person asks (with their password, or a fresh Firebase sign-in), is signed out everywhere at
+once, and has ERASURE_GRACE_DAYS to change their mind by signing in again (accounts.sign_in).
+Meanwhile nothing else changes: colleagues still see their name, acknowledgements and shares
+until the worker carries the erasure out, in one transaction, for good.
+"""
+
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import User
-from accounts.services import sign_out_everywhere
+from accounts.services import firebase_confirm, sign_out_everywhere
+from accounts.sign_in import password_confirm
+from common.errors import Invalid
 from group_sessions.models import GroupSession
 from orphans.models import Orphan
+
+
+@sensitive_variables("password")
+@transaction.atomic
+def account_erasure_request(
+    *, user: User, address: str, password: str | None = None, firebase_id_token: str | None = None
+) -> datetime:
+    """When the erasure will be carried out. Proof: the password, or for an account without
+    one, a Firebase ID token from a sign-in of the last few minutes."""
+    if password is not None:
+        password_confirm(user=user, password=password, address=address)
+    elif firebase_id_token is not None:
+        firebase_confirm(user=user, id_token=firebase_id_token)
+    else:
+        raise Invalid(
+            "Confirm with your password, or a fresh Firebase ID token (id_token).", code="confirmation_required"
+        )
+    user.erasure_due_at = timezone.now() + timedelta(days=settings.ERASURE_GRACE_DAYS)
+    user.save(update_fields=["erasure_due_at"])
+    sign_out_everywhere(user=user)
+    return user.erasure_due_at
+
+
+def account_erasures_due(*, now: datetime | None = None) -> int:
+    """Carries out every erasure whose grace period is over; how many."""
+    now = now or timezone.now()
+    erased = 0
+    for user_id in User.objects.filter(erasure_due_at__lte=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            # Still due once locked: a sign-in a moment ago calls it off.
+            user = User.objects.select_for_update().filter(pk=user_id, erasure_due_at__lte=now).first()
+            if user is not None:
+                account_erase(user=user)
+                erased += 1
+    return erased
 
 
 @transaction.atomic

@@ -37,7 +37,7 @@ def _authenticate(scope):
             user = authentication.get_user(authentication.get_validated_token(token))
         except (InvalidToken, AuthenticationFailed):
             return None
-        return user if user.is_active else None
+        return user if user.is_active and not user.is_signed_out_for_erasure else None
     ticket = _ticket(scope)
     return connection_ticket_redeem(ticket=ticket) if ticket else None
 

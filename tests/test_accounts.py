@@ -219,6 +219,15 @@ def test_a_nonsense_profile_change_is_refused_and_changes_nothing(client_for, me
     assert member.display_name != "Kept"
 
 
+@pytest.mark.parametrize("locale", ["xx", "de", "zz-ZZ"])
+def test_a_locale_the_app_does_not_speak_is_refused(client_for, member, locale):
+    response = client_for(member).patch("/api/v1/me", {"locale": locale}, format="json")
+    assert response.status_code == 400
+    assert error_codes(response) == [("locale", "unsupported_locale")]
+    member.refresh_from_db()
+    assert member.locale == "en"
+
+
 def test_anonymous_has_no_profile(anonymous):
     assert anonymous.get("/api/v1/me").status_code == 401
     assert anonymous.patch("/api/v1/me", {"display_name": "x"}, format="json").status_code == 401

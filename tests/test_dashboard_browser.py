@@ -46,6 +46,10 @@ def test_the_demo_coach_signs_in_and_sees_the_charts_drawn_from_the_demo_data(de
     assert set(charts) == {"participation", "completions", "acknowledgements", "mood"}
     assert all(points > 0 for points in charts.values()), charts
     assert page.locator(".suppressed").count() > 0  # East, four people, is shown as suppressed
+    # The demo rolls up 9 weeks and the page shows 12: the 3 before read "no data yet".
+    assert page.locator("td .no-data").count() > 0
+    notes = {chart["id"]: chart["notes"] for chart in page.evaluate("window.humbleCharts")}
+    assert notes["completions"][0] == "No data yet"
     assert "member1@demo.test" not in page.content()
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=OUTPUT / "coach-dashboard.png", full_page=True)

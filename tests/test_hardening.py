@@ -17,41 +17,11 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def rates(settings):
-    def set_rates(**rates):
-        settings.REST_FRAMEWORK = {
-            **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **rates},
-        }
-
-    return set_rates
-
-
 def sign_in(client, email, password="wrong-password"):
     return client.post("/api/v1/auth/token", {"email": email, "password": password}, format="json")
 
 
-def test_guessing_one_accounts_password_is_stopped_with_429_and_retry_after(rates, member):
-    rates(sign_in_account="3/hour")
-    for n in range(3):
-        assert sign_in(APIClient(REMOTE_ADDR=f"10.0.0.{n}"), member.email).status_code == 401
-    refused = sign_in(APIClient(REMOTE_ADDR="10.0.0.9"), member.email.upper())
-    assert refused.status_code == 429
-    assert int(refused["Retry-After"]) > 0
-    assert error_codes(refused) == [(None, "throttled")]
-
-
-def test_spraying_passwords_from_one_address_is_stopped(rates, member, teammate, lead):
-    rates(sign_in_address="2/min")
-    client = APIClient(REMOTE_ADDR="10.1.1.1")
-    assert [sign_in(client, person.email).status_code for person in (member, teammate, lead)] == [401, 401, 429]
-
-
-def test_a_limited_address_does_not_limit_another(rates, member):
-    rates(sign_in_address="1/min")
-    sign_in(APIClient(REMOTE_ADDR="10.2.2.2"), member.email)
-    assert sign_in(APIClient(REMOTE_ADDR="10.3.3.3"), member.email).status_code == 401
+# Sign-in limits: tests/test_sign_in.py
 
 
 def test_a_weak_new_password_is_refused_by_djangos_validators(client_for, member):

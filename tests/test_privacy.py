@@ -1,9 +1,14 @@
 """Privacy rights: a person can take everything out, and can erase it all."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
+import time_machine
+from django.conf import settings
+from django.utils import timezone
 
+from accounts.factories import DEFAULT_PASSWORD
 from accounts.models import User
 from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
 from acknowledgements.models import Acknowledgement
@@ -15,6 +20,7 @@ from nudges.models import Device, Nudge
 from orphans.models import Orphan
 from orphans.services import orphan_claim, orphan_post
 from privacy.services import rows_referring_to
+from privacy.tasks import carry_out_erasures
 from reflections.factories import ReflectionFactory
 from reflections.models import Reflection
 
@@ -34,6 +40,14 @@ def a_full_life(person, teammate, team):
     ConnectionFactory(session=session, user=person)
     Share.objects.create(session=session, step=1, author=person, text="said in the room")
     orphan_post(user=person, team_id=team.pk, title="mine to post", client_id=uuid.uuid4())
+
+
+def erase(client) -> None:
+    """Erasure as it happens: asked for with the password, carried out by the worker once due."""
+    response = client.delete("/api/v1/me", {"password": DEFAULT_PASSWORD}, format="json")
+    assert response.status_code == 202
+    with time_machine.travel(timezone.now() + timedelta(days=settings.ERASURE_GRACE_DAYS, seconds=1)):
+        assert carry_out_erasures.call() == 1
 
 
 def test_the_export_holds_my_reflections_decrypted(client_for, member):
@@ -63,14 +77,14 @@ def test_an_export_is_not_for_anonymous(anonymous):
 def test_erasure_leaves_no_row_that_refers_to_the_person(client_for, member, teammate, team):
     a_full_life(member, teammate, team)
     member_id = member.pk
-    assert client_for(member).delete("/api/v1/me").status_code == 204
+    erase(client_for(member))
     assert not User.objects.filter(pk=member_id).exists()
     assert rows_referring_to(user_id=member_id) == {}
 
 
 def test_erasure_removes_what_they_wrote_and_what_was_written_to_them(client_for, member, teammate, team):
     a_full_life(member, teammate, team)
-    client_for(member).delete("/api/v1/me")
+    erase(client_for(member))
     assert not Reflection.objects.filter(body_ciphertext__isnull=False, author_id=member.pk).exists()
     assert Acknowledgement.objects.count() == 0
     assert not Share.objects.filter(text="said in the room").exists()
@@ -79,7 +93,7 @@ def test_erasure_removes_what_they_wrote_and_what_was_written_to_them(client_for
 def test_erasure_leaves_everyone_else_whole(client_for, member, teammate, team):
     ReflectionFactory(author=teammate)
     a_full_life(member, teammate, team)
-    client_for(member).delete("/api/v1/me")
+    erase(client_for(member))
     assert Reflection.objects.filter(author=teammate).count() == 1
     assert GroupSession.objects.filter(started_by=teammate).exists()
 
@@ -87,27 +101,27 @@ def test_erasure_leaves_everyone_else_whole(client_for, member, teammate, team):
 def test_a_claim_held_by_someone_erased_goes_back_to_the_team(client_for, member, teammate, team):
     orphan, _ = orphan_post(user=teammate, team_id=team.pk, title="left behind", client_id=uuid.uuid4())
     orphan_claim(user=member, orphan_id=orphan.pk)
-    client_for(member).delete("/api/v1/me")
+    erase(client_for(member))
     orphan.refresh_from_db()
     assert (orphan.status, orphan.claimed_by) == (Orphan.Status.OPEN, None)
 
 
 def test_a_live_session_ends_when_its_facilitator_is_erased(client_for, lead, team):
     session = GroupSessionFactory(team=team, started_by=lead, facilitator=lead)
-    client_for(lead).delete("/api/v1/me")
+    erase(client_for(lead))
     session.refresh_from_db()
     assert (session.phase, session.facilitator) == (GroupSession.Phase.ENDED, None)
 
 
 def test_insight_counts_survive_erasure(client_for, member, team):
     TeamWeek.objects.create(team=team, week_start="2026-03-02", members=6, figures={"active": {"value": 6, "people": 6}})
-    client_for(member).delete("/api/v1/me")
+    erase(client_for(member))
     assert TeamWeek.objects.get(team=team).figures["active"]["value"] == 6
 
 
 def test_erased_tokens_no_longer_work(client_for, member):
     client = client_for(member)
-    client.delete("/api/v1/me")
+    erase(client)
     assert client.get("/api/v1/me").status_code == 401
 
 

@@ -23,6 +23,7 @@ JOBS = (
     Job("deliver_nudges", timedelta(seconds=20), "nudges.tasks.deliver_nudges"),
     Job("prune_events", timedelta(hours=6), "events.tasks.prune_events"),
     Job("roll_up_insights", timedelta(hours=1), "insights.tasks.roll_up_insights"),
+    Job("carry_out_erasures", timedelta(minutes=15), "privacy.tasks.carry_out_erasures"),
 )
 
 

@@ -1,5 +1,6 @@
 // Draws the coach dashboard's charts from the insights table embedded in the page.
-// Suppressed cells are nulls: lines show gaps and bars show nothing, never a zero.
+// Suppressed cells are nulls: lines show gaps and bars show nothing, never a zero. A week not
+// rolled up yet is "no data yet", not "suppressed"; a bar with a suppressed part says so.
 (function () {
   const table = JSON.parse(document.getElementById("insights").textContent);
   const weeks = table.weeks;
@@ -7,9 +8,19 @@
   const palette = ["#2f6f62", "#c4783b", "#4a6fa5", "#9b5d8f", "#7a8b3a", "#b24c4c", "#4d8fa6"];
   const colour = (i) => palette[i % palette.length];
   const value = (cell) => (cell && cell.value !== null ? cell.value : null);
-  const suppressedNote = (context) => {
-    const cell = context.dataset.cells && context.dataset.cells[context.dataIndex];
-    return cell && cell.suppressed ? "suppressed (" + cell.suppressed.replaceAll("_", " ") + ")" : "";
+  // No team of the page has a rollup for the week yet (the organisation row then publishes nothing).
+  const noDataYet = weeks.map((_, i) => table.teams.length > 0 && table.teams.every((team) => team.weeks[i].active.suppressed === "not_rolled_up"));
+  const note = (cell, index) => {
+    if (!cell || !cell.suppressed) return "";
+    if (cell.suppressed === "not_rolled_up" || noDataYet[index]) return "no data yet";
+    return "suppressed (" + cell.suppressed.replaceAll("_", " ") + ")";
+  };
+  const suppressedNote = (context) => note(context.dataset.cells && context.dataset.cells[context.dataIndex], context.dataIndex);
+  // What a stacked bar leaves out: its suppressed parts, named.
+  const missingParts = (datasets, index) => {
+    if (noDataYet[index]) return "No data yet";
+    const hidden = datasets.filter((d) => d.cells[index] && d.cells[index].suppressed).map((d) => d.label);
+    return hidden.length ? "Suppressed parts (fewer than " + table.organisation.k + " people): " + hidden.join(", ") : "";
   };
   const common = {
     responsive: true,
@@ -37,7 +48,19 @@
           return { label: key.replaceAll("_", " "), data: cells.map(value), cells, backgroundColor: colour(i) };
         }),
       },
-      options: { ...common, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+      options: {
+        ...common,
+        interaction: { mode: "index", intersect: false },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              afterLabel: suppressedNote,
+              footer: (items) => (items.length ? missingParts(items[0].chart.data.datasets, items[0].dataIndex) : ""),
+            },
+          },
+        },
+        scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } },
+      },
     });
   }
 
@@ -65,5 +88,6 @@
   window.humbleCharts = charts.map((chart) => ({
     id: chart.canvas.id,
     points: chart.data.datasets.reduce((n, d) => n + d.data.filter((v) => v !== null).length, 0),
+    notes: weeks.map((_, i) => (chart.config.type === "bar" ? missingParts(chart.data.datasets, i) : "")),
   }));
 })();
