@@ -10,6 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
+from rest_framework_simplejwt.exceptions import InvalidToken
 
 from common import errors
 
@@ -44,6 +45,10 @@ class HumbleExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, errors.DomainError):
             return as_api_exception(exc)
+        if isinstance(exc, InvalidToken):
+            # simplejwt's own refusal (refresh, sign-out) lists every token class it tried, as
+            # entries with made-up attrs; a client needs one answer: this token is done with.
+            return exceptions.AuthenticationFailed("The token is not valid or has expired; sign in again.", "token_invalid")
         if isinstance(exc, RequestDataTooBig):
             return _Status(TOO_LARGE[1], TOO_LARGE[0], status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         return super().convert_known_exceptions(exc)

@@ -167,6 +167,15 @@ def test_today_says_its_exercise_may_be_null():
     assert SCHEMA["components"]["schemas"]["Today"]["properties"]["exercise"].get("nullable") is True
 
 
+
+def test_the_schema_says_what_proves_an_erasure():
+    body = SCHEMA["paths"]["/api/v1/me"]["delete"]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(SCHEMA["components"]["schemas"][body["$ref"].rpartition("/")[2]]["properties"]) == {"password", "id_token"}
+
+
+def test_a_delete_without_a_declared_body_documents_none():
+    assert "requestBody" not in SCHEMA["paths"]["/api/v1/reflections/{reflection_id}"]["delete"]
+
 # Every operation, called the normal way, answers as its schema says
 
 HTTP_CALLS = [

@@ -1,0 +1,38 @@
+"""Every error code the server can send is listed in the README's "Error codes" section, so a
+client developer can branch on all of them. The codes are found where they are raised:
+`code="..."` in domain errors and DRF exceptions, WebSocket `FrameError("...")` and error
+frames, and the door's own `_error(status, "...")` answers."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = [
+    path
+    for path in ROOT.glob("*/**/*.py")
+    if path.parts[len(ROOT.parts)] not in {"tests", "fuzz", "bench", ".venv", "demo"} and "migrations" not in path.parts
+]
+RAISED = re.compile(r'code="([a-z_]+)"|FrameError\(\s*"([a-z_]+)"|\b_error\(\s*(?:\d{3},\s*)?"([a-z_]+)"|^TOO_LARGE = \("([a-z_]+)"', re.M)
+
+
+def raised_codes() -> set[str]:
+    codes = set()
+    for path in SOURCES:
+        for match in RAISED.finditer(path.read_text()):
+            codes.add(next(group for group in match.groups() if group))
+    return codes
+
+
+def documented_section() -> str:
+    readme = (ROOT / "README.md").read_text()
+    return readme[readme.index("**Error codes.**") : readme.index("**Privacy.**")]
+
+
+def test_the_scan_finds_the_codes_of_every_kind_of_refusal():
+    assert {"idempotency_conflict", "invalid_json", "not_found", "request_too_large", "token_expired"} <= raised_codes()
+
+
+def test_every_error_code_raised_is_documented_in_the_readme():
+    section = documented_section()
+    missing = sorted(code for code in raised_codes() if f"`{code}`" not in section)
+    assert missing == []
