@@ -31,7 +31,7 @@ $(CHROMIUM):
 test: $(INSTALLED) $(CHROMIUM)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@# Schemathesis over every operation of the OpenAPI schema, on its own demo-seeded database.
-	$(BIN)/python -m pytest fuzz $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/fuzz $(PYTEST_ARGS)
 
 # Re-pin the whole dependency tree after changing pyproject.toml.
 lock:

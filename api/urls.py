@@ -13,9 +13,9 @@ from api import (
     me,
     nudges,
     orphans,
-    realtime,
     reflections,
     teams,
+    tickets,
 )
 
 
@@ -42,7 +42,7 @@ urlpatterns = [
     path("orphans/<id:orphan_id>/reopen", orphans.Reopen.as_view(), name="orphan-reopen"),
     path("teams/<id:team_id>/sessions", group_sessions.TeamSessions.as_view(), name="team-sessions"),
     path("sessions/<id:session_id>", group_sessions.SessionDetail.as_view(), name="session"),
-    path("realtime/ticket", realtime.Ticket.as_view(), name="realtime-ticket"),
+    path("realtime/ticket", tickets.Ticket.as_view(), name="realtime-ticket"),
     path("coach/organisations", insights.CoachedOrganisations.as_view(), name="coached-organisations"),
     path("coach/organisations/<id:organisation_id>/insights", insights.Insights.as_view(), name="insights"),
     path("coach/organisations/<id:organisation_id>/insights.csv", insights.InsightsCsv.as_view(), name="insights-csv"),

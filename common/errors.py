@@ -1,6 +1,8 @@
 """Errors that business rules raise. Doors translate them: the API into a 4xx with the
 standard error body, the realtime door into an error frame. Each carries a stable code that
-clients can switch on."""
+clients can switch on, one of the catalogue in common/error_codes.py."""
+
+from common.error_codes import ERROR_CODES
 
 
 class DomainError(Exception):
@@ -11,6 +13,9 @@ class DomainError(Exception):
         self.message = message
         if code:
             self.code = code
+        if self.code not in ERROR_CODES:
+            # Like an unknown event type: a code clients cannot know about is a bug, not an answer.
+            raise ValueError(f"Error code {self.code!r} is not in common/error_codes.py.")
         self.field = field
 
 

@@ -1,6 +1,8 @@
 """The schema fuzz run works on the demo world: seeded once into its test database, and every
 generated call rolled back after its test, so even "erase my account" leaves the next
-operation a full world."""
+operation a full world. It runs on its own (`make test` runs it after the rest of tests/, which
+ignores this folder): its session-wide demo world would otherwise sit under every other test.
+The autouse fixtures of tests/conftest.py apply here too."""
 
 import pytest
 from django.core.signals import request_finished, request_started
@@ -9,8 +11,6 @@ from django.db import close_old_connections
 from demo.seed import demo_seed
 from exercises.services import content_pack_load
 from insights.services import insights_catch_up
-
-from tests.conftest import _background_work_is_recorded_not_run, _fresh_rate_limits, _quick_settings  # noqa: F401
 
 
 @pytest.fixture(scope="session")
