@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install lock clean
+.PHONY: run test lint format install lock clean
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,10 +28,20 @@ CHROMIUM ?= /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: $(INSTALLED) $(CHROMIUM)
+test: $(INSTALLED) $(CHROMIUM) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@# Schemathesis over every operation of the OpenAPI schema, on its own demo-seeded database.
 	$(BIN)/python -m pytest tests/fuzz $(PYTEST_ARGS)
+
+# The house rules, checked: formatting, lint and the import contracts (pyproject.toml).
+lint: $(INSTALLED)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+
+format: $(INSTALLED)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 # Re-pin the whole dependency tree after changing pyproject.toml.
 lock:

@@ -21,7 +21,9 @@ class Organisation(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(anonymity_threshold__gte=3), name="anonymity_threshold_at_least_3")
+            models.CheckConstraint(
+                condition=models.Q(anonymity_threshold__gte=3), name="anonymity_threshold_at_least_3"
+            )
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-"""Reads about people: their local calendar and what they are."""
+"""Reads about people: their local calendar."""
 
 import math
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,9 +27,3 @@ def seconds_until_local_midnight(*, user: User, now: datetime | None = None) -> 
     tomorrow = local_day_start(user=user, day=here.date() + timedelta(days=1))
     # In UTC: within one zone, Python subtracts wall clocks and would miss a DST change.
     return max(1, math.ceil((tomorrow.astimezone(UTC) - here.astimezone(UTC)).total_seconds()))
-
-
-
-def public_person(user: User) -> dict:
-    """A person as colleagues see them, in responses and events: never their email."""
-    return {"id": user.pk, "display_name": user.display_name or "A colleague"}

@@ -34,7 +34,7 @@ def person_lock(*, user: User) -> None:
     User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk").first()
 
 
-def validate_time_zone(name: str) -> str:
+def validate_time_zone(*, name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -42,7 +42,7 @@ def validate_time_zone(name: str) -> str:
     return name
 
 
-def validate_locale(tag: str) -> str:
+def validate_locale(*, tag: str) -> str:
     """A language tag whose language the app speaks (settings.LANGUAGES); a region is kept
     ("fr-CA": French, Canadian dates)."""
     if not LOCALE_PATTERN.match(tag):
@@ -57,9 +57,9 @@ def profile_update(
     *, user: User, display_name: str | None = None, time_zone: str | None = None, locale: str | None = None
 ) -> User:
     if time_zone is not None:
-        user.time_zone = validate_time_zone(time_zone)
+        user.time_zone = validate_time_zone(name=time_zone)
     if locale is not None:
-        user.locale = validate_locale(locale)
+        user.locale = validate_locale(tag=locale)
     if display_name is not None:
         user.display_name = display_name.strip()
     user.save(update_fields=["display_name", "time_zone", "locale"])
@@ -97,7 +97,12 @@ def _firebase_claims(id_token: str) -> dict:
         raise NotFound("Firebase sign-in is not set up on this server.", code="firebase_not_configured")
     try:
         return firebase_auth.verify_id_token(id_token, app=firebase.firebase_app())
-    except (firebase_auth.InvalidIdTokenError, firebase_auth.ExpiredIdTokenError, firebase_auth.RevokedIdTokenError, ValueError):
+    except (
+        firebase_auth.InvalidIdTokenError,
+        firebase_auth.ExpiredIdTokenError,
+        firebase_auth.RevokedIdTokenError,
+        ValueError,
+    ):
         raise Unauthenticated("The Firebase ID token is not valid.", code="invalid_firebase_token") from None
     except firebase_auth.CertificateFetchError:
         raise Unavailable("Firebase could not be reached; try again.", code="firebase_unreachable") from None
@@ -176,10 +181,10 @@ def connection_ticket_redeem(*, ticket: str) -> User | None:
 @transaction.atomic
 def sign_out_everywhere(*, user: User) -> None:
     """Every refresh token revoked and every device forgotten: no more pushes, no more sessions."""
-    from nudges.services import devices_remove_all  # nudges builds on accounts, not the reverse
+    from nudges.triggers import devices_remove_all  # nudges builds on accounts, not the reverse
 
     _revoke_refresh_tokens(user=user)
-    devices_remove_all(user=user)
+    devices_remove_all(user_id=user.pk)
 
 
 def _revoke_refresh_tokens(*, user: User) -> None:

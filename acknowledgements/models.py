@@ -1,4 +1,4 @@
-""""I see you": one colleague noticing another, and what people do with it."""
+""" "I see you": one colleague noticing another, and what people do with it."""
 
 import uuid
 

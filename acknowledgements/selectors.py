@@ -4,7 +4,9 @@ The sender and the recipient see an acknowledgement; a team-visible one is also 
 teammates of either, while it stays on the team feed. Nobody else, whatever their role.
 """
 
-from django.db.models import Prefetch, Q, QuerySet
+from datetime import datetime
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from acknowledgements.models import Acknowledgement, Reaction
@@ -60,3 +62,19 @@ def acknowledgement_for(*, user: User, acknowledgement_id: int) -> Acknowledgeme
 
 def unread_count(*, user: User) -> int:
     return Acknowledgement.objects.filter(recipient=user, read_at=None).count()
+
+
+def acknowledgements_sent_since(*, sender: User | OuterRef, since: datetime) -> QuerySet[Acknowledgement]:
+    """What someone acknowledged since `since`; `sender` may be an OuterRef, one subquery per person."""
+    return Acknowledgement.objects.filter(sender=sender, created_at__gte=since)
+
+
+def acknowledgers_count_since(*, recipient: User, since: datetime) -> int:
+    """How many different colleagues acknowledged the person since `since`."""
+    senders = Acknowledgement.objects.filter(recipient=recipient, created_at__gte=since).values("sender_id")
+    return senders.distinct().count()
+
+
+def acknowledged_ids(*, sender: User) -> QuerySet:
+    """Ids of everyone the person has ever acknowledged (a subquery)."""
+    return Acknowledgement.objects.filter(sender=sender).values("recipient_id")

@@ -7,15 +7,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import local_day_start, local_today, public_person, seconds_until_local_midnight
+from accounts.presenters import public_person
+from accounts.selectors import local_day_start, local_today, seconds_until_local_midnight
 from accounts.services import person_lock
 from acknowledgements.models import MESSAGE_MAX_LENGTH, Acknowledgement, Reaction, Report
 from acknowledgements.selectors import acknowledgement_for
 from common.errors import Invalid, LimitReached, NotAllowed, NotFound
 from common.idempotency import earlier_attempt
 from events.services import events_record
+from nudges.triggers import nudge_seen
 from orphans.models import Orphan
-from nudges.services import nudge_seen
 
 
 @transaction.atomic
@@ -185,7 +186,9 @@ def acknowledgement_report(*, user: User, acknowledgement_id: int, reason: str =
     acknowledgement = acknowledgement_for(user=user, acknowledgement_id=acknowledgement_id)
     if len(reason) > 500:
         raise Invalid("At most 500 characters.", code="max_length", field="reason")
-    report, _ = Report.objects.get_or_create(acknowledgement=acknowledgement, reporter=user, defaults={"reason": reason})
+    report, _ = Report.objects.get_or_create(
+        acknowledgement=acknowledgement, reporter=user, defaults={"reason": reason}
+    )
     if not acknowledgement.hidden_for_review:
         acknowledgement.hidden_for_review = True
         acknowledgement.save(update_fields=["hidden_for_review"])

@@ -1,12 +1,13 @@
-""""I see you" acknowledgements: sending, my lists, the team feed, and what one can do to one."""
+""" "I see you" acknowledgements: sending, my lists, the team feed, and what one can do to one."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from acknowledgements.models import MESSAGE_MAX_LENGTH, Acknowledgement, Reaction
+from acknowledgements.presenters import acknowledgement_view
 from acknowledgements.selectors import acknowledgements_received, acknowledgements_sent
 from acknowledgements.services import (
     acknowledgement_create,
@@ -28,44 +29,25 @@ class ReactionCountsSerializer(serializers.Serializer):
 
 
 class AcknowledgementSerializer(serializers.Serializer):
+    """An acknowledgement as the requesting person sees it (acknowledgements.presenters decides
+    what depends on who is looking); the fields here describe that shape."""
+
     id = serializers.IntegerField()
     sender = PersonSerializer()
     recipient = PersonSerializer()
     message = serializers.CharField()
     behaviour = serializers.ChoiceField(choices=Acknowledgement.Behaviour.choices)
     visibility = serializers.ChoiceField(choices=Acknowledgement.Visibility.choices)
-    client_id = serializers.SerializerMethodField()
-    orphan = serializers.IntegerField(source="orphan_id", allow_null=True)
+    client_id = serializers.UUIDField(allow_null=True, help_text="the sender's own retry key; null for anyone else")
+    orphan = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
-    read_at = serializers.SerializerMethodField()
+    read_at = serializers.DateTimeField(allow_null=True, help_text="only ever shown to the recipient")
     on_team_feed = serializers.BooleanField()
-    reactions = serializers.SerializerMethodField()
-    my_reactions = serializers.SerializerMethodField()
+    reactions = ReactionCountsSerializer()
+    my_reactions = serializers.ListField(child=serializers.ChoiceField(choices=Reaction.Kind.choices))
 
-    def _viewer_id(self) -> int:
-        return self.context["request"].user.pk
-
-    def get_client_id(self, acknowledgement) -> str | None:
-        # The sender's own retry key, of no use (or business) to anyone else.
-        return str(acknowledgement.client_id) if acknowledgement.sender_id == self._viewer_id() else None
-
-    def get_read_at(self, acknowledgement) -> str | None:
-        # Only the recipient learns when they read it: no read receipts pressuring anyone.
-        if acknowledgement.recipient_id != self._viewer_id() or acknowledgement.read_at is None:
-            return None
-        return serializers.DateTimeField().to_representation(acknowledgement.read_at)
-
-    @extend_schema_field(ReactionCountsSerializer)
-    def get_reactions(self, acknowledgement) -> dict:
-        counts = dict.fromkeys(Reaction.Kind.values, 0)
-        for reaction in acknowledgement.reactions.all():
-            counts[reaction.kind] += 1
-        return counts
-
-    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Reaction.Kind.choices)))
-    def get_my_reactions(self, acknowledgement) -> list:
-        viewer = self._viewer_id()
-        return sorted(reaction.kind for reaction in acknowledgement.reactions.all() if reaction.user_id == viewer)
+    def to_representation(self, acknowledgement):
+        return acknowledgement_view(acknowledgement=acknowledgement, viewer=self.context["request"].user)
 
 
 class AcknowledgementCreateSerializer(serializers.Serializer):
@@ -76,7 +58,9 @@ class AcknowledgementCreateSerializer(serializers.Serializer):
         choices=Acknowledgement.Visibility.choices, default=Acknowledgement.Visibility.PRIVATE
     )
     client_id = serializers.UUIDField()
-    orphan = serializers.IntegerField(min_value=1, required=False, allow_null=True, help_text="the jump-in it celebrates")
+    orphan = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text="the jump-in it celebrates"
+    )
 
 
 class ReportSerializer(serializers.Serializer):

@@ -1,13 +1,14 @@
 """The WebSocket protocol as an AsyncAPI 3.0 document, served beside the OpenAPI schema.
 
 Built from the code's own catalogues wherever there is one, so it cannot drift from them: the
-event types and their data keys (events.types.EVENT_TYPES), the commands each endpoint accepts
-(the consumers' `commands`), its close codes, and the shapes the HTTP door already documents
-(a session snapshot is the OpenAPI `Session`, a revealed round is `Round`, …), whose schemas
-are taken from the generated OpenAPI schema and made strict (no undocumented keys). What has
-no catalogue in the code (the fields of each command and of each room frame) is written down
-here once, and building the document fails if a catalogue gains an entry this module does
-not describe. tests/test_asyncapi.py checks real frames against it.
+event types and their data keys (events.types.EVENT_TYPES), the room's frame types and their
+keys (group_sessions.frames.ROOM_FRAMES), the commands each endpoint accepts (the consumers'
+`commands`), its close codes, and the shapes the HTTP door already documents (a session
+snapshot is the OpenAPI `Session`, a revealed round is `Round`, …), whose schemas are taken
+from the generated OpenAPI schema and made strict (no undocumented keys). The schema of each
+key, and the fields of each command, are written down here once, and building the document
+fails if a catalogue gains an entry this module does not describe exactly.
+tests/test_asyncapi.py checks real frames against it.
 """
 
 import copy
@@ -18,6 +19,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from acknowledgements.models import Acknowledgement, Reaction
 from events.types import EVENT_TYPES
+from group_sessions.frames import ROOM_FRAMES
 from nudges.models import Kind as NudgeKind
 from realtime import consumers
 
@@ -80,7 +82,10 @@ COMMANDS = {
     "ping": ({}, "Asks for a pong."),
     "start": (VERSION, "Facilitator: lobby to step 1."),
     "next": (VERSION, "Facilitator: the next step; past the last one the session ends."),
-    "extend": ({**VERSION, "seconds": {"type": "integer", "minimum": 10, "maximum": 600}}, "Facilitator: moves the step's deadline."),
+    "extend": (
+        {**VERSION, "seconds": {"type": "integer", "minimum": 10, "maximum": 600}},
+        "Facilitator: moves the step's deadline.",
+    ),
     "end": (VERSION, "Facilitator: ends the session; participants are invited to reflect."),
     "hand_over": ({**VERSION, "user_id": ID}, "Facilitator: another present member facilitates."),
     "reveal": (VERSION, "Facilitator: shows the current round to everyone."),
@@ -118,7 +123,8 @@ COMMON_FRAMES = {
     ),
 }
 
-ROOM_FRAMES = {
+# Each room frame's schema; the types and keys must be exactly ROOM_FRAMES' (checked on build).
+ROOM_FRAME_SCHEMAS = {
     "snapshot": (
         _frame("snapshot", {"session": {"$ref": "#/components/schemas/Session"}}),
         "On connect: the same object as GET /api/v1/sessions/{id}.",
@@ -206,6 +212,10 @@ def _client_message(command: str) -> dict:
 def _check_catalogues() -> None:
     if EVENT_DATA.keys() != EVENT_TYPES.keys() or any(set(EVENT_DATA[t]) != EVENT_TYPES[t] for t in EVENT_TYPES):
         raise ValueError("api.asyncapi.EVENT_DATA does not describe events.types.EVENT_TYPES exactly")
+    if ROOM_FRAME_SCHEMAS.keys() != ROOM_FRAMES.keys() or any(
+        set(ROOM_FRAME_SCHEMAS[t][0]["properties"]) - {"type"} != ROOM_FRAMES[t] for t in ROOM_FRAMES
+    ):
+        raise ValueError("api.asyncapi.ROOM_FRAME_SCHEMAS does not describe group_sessions.frames.ROOM_FRAMES exactly")
     accepted = set(consumers.SessionRoomConsumer.commands) | set(consumers.EventStreamConsumer.commands)
     if accepted != COMMANDS.keys():
         raise ValueError("api.asyncapi.COMMANDS does not describe the consumers' commands exactly")
@@ -275,7 +285,7 @@ def asyncapi_document() -> dict:
     schemas = as_json_schema(_referenced(openapi["components"]["schemas"], ["Session", "Round", "Answer", "Person"]))
 
     messages = {_message_id(t): _event_message(t) for t in EVENT_TYPES}
-    for frames in (COMMON_FRAMES, ROOM_FRAMES, STREAM_FRAMES):
+    for frames in (COMMON_FRAMES, ROOM_FRAME_SCHEMAS, STREAM_FRAMES):
         messages.update({_message_id(t): _server_message(t, frame) for t, frame in frames.items()})
     messages.update({f"command_{_message_id(c)}": _client_message(c) for c in COMMANDS})
 

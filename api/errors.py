@@ -14,7 +14,6 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 
 from common import errors
 
-
 TOO_LARGE = ("request_too_large", "The request body is larger than this server accepts.")
 
 
@@ -48,7 +47,9 @@ class HumbleExceptionHandler(ExceptionHandler):
         if isinstance(exc, InvalidToken):
             # simplejwt's own refusal (refresh, sign-out) lists every token class it tried, as
             # entries with made-up attrs; a client needs one answer: this token is done with.
-            return exceptions.AuthenticationFailed("The token is not valid or has expired; sign in again.", "token_invalid")
+            return exceptions.AuthenticationFailed(
+                "The token is not valid or has expired; sign in again.", "token_invalid"
+            )
         if isinstance(exc, RequestDataTooBig):
             return _Status(TOO_LARGE[1], TOO_LARGE[0], status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         return super().convert_known_exceptions(exc)

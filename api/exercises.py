@@ -7,8 +7,8 @@ from rest_framework.views import APIView
 
 from api.pagination import InOrder, ThemeOrder
 from api.schema import IDEMPOTENCY_CONFLICT
-from exercises.models import Exercise, Step, Theme
-from exercises.selectors import exercise_get, exercises_list, runs_for_user, themes_list, today_for_user
+from exercises.models import Exercise, Step
+from exercises.selectors import exercise_get, exercises_list, runs_for_user, theme_exists, themes_list, today_for_user
 from exercises.services import run_complete, run_start
 
 
@@ -54,7 +54,7 @@ class ExerciseFilterSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=Exercise.Mode.choices, required=False)
 
     def validate_theme(self, slug: str) -> str:
-        if not Theme.objects.filter(slug=slug).exists():
+        if not theme_exists(slug=slug):
             raise serializers.ValidationError("No such theme.", code="does_not_exist")
         return slug
 

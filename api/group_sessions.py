@@ -9,8 +9,9 @@ from rest_framework.views import APIView
 from api.people import PersonSerializer
 from api.schema import refusals
 from exercises.models import Step
+from group_sessions.frames import session_view
 from group_sessions.models import GroupSession
-from group_sessions.selectors import session_for_member, session_view
+from group_sessions.selectors import session_for_member
 from group_sessions.services import session_start
 
 

@@ -10,8 +10,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from insights.selectors import SUPPRESSION_REASONS, coach_scopes, insights_for_coach
-from insights.services import insight_view_record
+from insights.selectors import SUPPRESSION_REASONS, coach_scopes
+from insights.services import insights_look
 
 
 class InsightsQuerySerializer(serializers.Serializer):
@@ -27,7 +27,9 @@ class InsightsQuerySerializer(serializers.Serializer):
 
 class CellSerializer(serializers.Serializer):
     value = serializers.FloatField(allow_null=True)
-    suppressed = serializers.ChoiceField(choices=SUPPRESSION_REASONS, allow_null=True, help_text="why the value is null")
+    suppressed = serializers.ChoiceField(
+        choices=SUPPRESSION_REASONS, allow_null=True, help_text="why the value is null"
+    )
 
 
 class InsightsWeekSerializer(serializers.Serializer):
@@ -105,17 +107,8 @@ PARAMETERS = [
 ]
 
 
-def _load(request, organisation_id: int, format: str) -> dict:
-    query = _query(request)
-    table = insights_for_coach(user=request.user, organisation_id=organisation_id, **query)
-    insight_view_record(
-        coach=request.user,
-        organisation_id=organisation_id,
-        team_id=query["team_id"],
-        weeks=f"{table['weeks'][0] if table['weeks'] else ''}..{table['weeks'][-1] if table['weeks'] else ''}",
-        format=format,
-    )
-    return table
+def _look(request, organisation_id: int, format: str) -> dict:
+    return insights_look(coach=request.user, organisation_id=organisation_id, format=format, **_query(request))
 
 
 class Insights(APIView):
@@ -123,7 +116,7 @@ class Insights(APIView):
 
     @extend_schema(parameters=PARAMETERS, responses=InsightsSerializer)
     def get(self, request, organisation_id: int):
-        return Response(_load(request, organisation_id, "json"))
+        return Response(_look(request, organisation_id, "json"))
 
 
 def flatten(table: dict):
@@ -152,10 +145,12 @@ class InsightsCsv(APIView):
 
     @extend_schema(
         parameters=PARAMETERS,
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="scope,week,measure,key,value,suppressed")},
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="scope,week,measure,key,value,suppressed")
+        },
     )
     def get(self, request, organisation_id: int):
-        table = _load(request, organisation_id, "csv")
+        table = _look(request, organisation_id, "csv")
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["scope", "week", "measure", "key", "value", "suppressed"])

@@ -49,7 +49,9 @@ class Devices(APIView):
         data = DeviceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         device, created = device_register(user=request.user, **data.validated_data)
-        return Response(DeviceSerializer(device).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            DeviceSerializer(device).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class DeviceDetail(APIView):

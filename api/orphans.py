@@ -1,4 +1,4 @@
-""""Leave it with me": a team's orphans, their transitions, and the team's figures."""
+""" "Leave it with me": a team's orphans, their transitions, and the team's figures."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
@@ -78,7 +78,9 @@ class TeamOrphans(generics.ListAPIView):
         data = OrphanPostSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         orphan, created = orphan_post(user=request.user, team_id=team_id, **data.validated_data)
-        return Response(OrphanSerializer(orphan).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            OrphanSerializer(orphan).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class TeamOrphanStats(APIView):
@@ -120,7 +122,7 @@ class _Transition(APIView):
 
 @refusing("already_claimed", "already_done")
 class Claim(_Transition):
-    """"Leave it with me": claim an open orphan (one claimant at a time)."""
+    """ "Leave it with me": claim an open orphan (one claimant at a time)."""
 
     transition = orphan_claim
 

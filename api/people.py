@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from accounts.selectors import public_person
+from accounts.presenters import public_person
 
 
 class PersonSerializer(serializers.Serializer):

@@ -24,7 +24,7 @@ class ReflectionSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
     def get_body(self, reflection) -> str:
-        return reflection_body(reflection)
+        return reflection_body(reflection=reflection)
 
     @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
     def get_themes(self, reflection) -> list[str]:

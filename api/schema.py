@@ -105,7 +105,10 @@ def refusals(status: int, *codes: str) -> dict:
     }
     body = {
         "type": "object",
-        "properties": {"type": {"type": "string", "enum": ["client_error"]}, "errors": {"type": "array", "items": error}},
+        "properties": {
+            "type": {"type": "string", "enum": ["client_error"]},
+            "errors": {"type": "array", "items": error},
+        },
         "required": ["type", "errors"],
     }
     return {status: OpenApiResponse(body, description=", ".join(f"`{code}`" for code in codes))}

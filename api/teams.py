@@ -1,6 +1,6 @@
 """Teams: mine, one with its members, and joining by code."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -8,56 +8,39 @@ from rest_framework.views import APIView
 from api.pagination import InOrder
 from api.people import PersonSerializer
 from teams.models import Membership
+from teams.presenters import my_team_view, team_view
 from teams.selectors import memberships_for_user, team_for_member
 from teams.services import team_join
 
 
-def _join_code_for(membership: Membership) -> str | None:
-    # Leads invite people with the code; members do not hand it around.
-    return membership.team.join_code if membership.role == Membership.Role.LEAD else None
-
-
 class MembershipSerializer(serializers.Serializer):
-    """One of my teams, with my role in it."""
+    """One of my teams, with my role in it (teams.presenters: leads see the join code)."""
 
-    id = serializers.IntegerField(source="team.id")
-    name = serializers.CharField(source="team.name")
+    id = serializers.IntegerField()
+    name = serializers.CharField()
     role = serializers.ChoiceField(choices=Membership.Role.choices)
     member_count = serializers.IntegerField()
-    join_code = serializers.SerializerMethodField()
+    join_code = serializers.CharField(allow_null=True, help_text="for the team's leads only")
 
-    def get_join_code(self, membership) -> str | None:
-        return _join_code_for(membership)
+    def to_representation(self, membership):
+        return my_team_view(membership=membership)
 
 
 class MemberSerializer(PersonSerializer):
     role = serializers.ChoiceField(choices=Membership.Role.choices)
 
-    def to_representation(self, membership):
-        return {**super().to_representation(membership.user), "role": membership.role}
-
 
 class TeamSerializer(serializers.Serializer):
+    """A team as the requesting member sees it (teams.presenters)."""
+
     id = serializers.IntegerField()
     name = serializers.CharField()
-    my_role = serializers.SerializerMethodField()
-    join_code = serializers.SerializerMethodField()
-    members = serializers.SerializerMethodField()
+    my_role = serializers.ChoiceField(choices=Membership.Role.choices)
+    join_code = serializers.CharField(allow_null=True, help_text="for the team's leads only")
+    members = MemberSerializer(many=True)
 
-    def _mine(self, team) -> Membership:
-        viewer = self.context["request"].user
-        return next(m for m in team.memberships.all() if m.user_id == viewer.pk)
-
-    @extend_schema_field(serializers.ChoiceField(choices=Membership.Role.choices))
-    def get_my_role(self, team) -> str:
-        return self._mine(team).role
-
-    def get_join_code(self, team) -> str | None:
-        return _join_code_for(self._mine(team))
-
-    @extend_schema_field(MemberSerializer(many=True))
-    def get_members(self, team):
-        return MemberSerializer(team.memberships.all(), many=True).data
+    def to_representation(self, team):
+        return team_view(team=team, viewer=self.context["request"].user)
 
 
 class JoinSerializer(serializers.Serializer):

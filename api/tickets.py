@@ -19,4 +19,6 @@ class Ticket(APIView):
     @extend_schema(request=None, responses={201: TicketSerializer})
     def post(self, request):
         ticket, expires_at = connection_ticket_issue(user=request.user)
-        return Response(TicketSerializer({"ticket": ticket, "expires_at": expires_at}).data, status=status.HTTP_201_CREATED)
+        return Response(
+            TicketSerializer({"ticket": ticket, "expires_at": expires_at}).data, status=status.HTTP_201_CREATED
+        )

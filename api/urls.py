@@ -18,8 +18,6 @@ from api import (
     tickets,
 )
 
-
-
 urlpatterns = [
     path("auth/token", auth.SignIn.as_view(), name="auth-token"),
     path("auth/token/refresh", auth.Refresh.as_view(), name="auth-refresh"),
@@ -62,7 +60,11 @@ urlpatterns = [
     path("acknowledgements", acknowledgements.Acknowledgements.as_view(), name="acknowledgements"),
     path("acknowledgements/received", acknowledgements.Received.as_view(), name="acknowledgements-received"),
     path("acknowledgements/sent", acknowledgements.Sent.as_view(), name="acknowledgements-sent"),
-    path("acknowledgements/<id:acknowledgement_id>/read", acknowledgements.MarkRead.as_view(), name="acknowledgement-read"),
+    path(
+        "acknowledgements/<id:acknowledgement_id>/read",
+        acknowledgements.MarkRead.as_view(),
+        name="acknowledgement-read",
+    ),
     path(
         "acknowledgements/<id:acknowledgement_id>/reactions/<str:kind>",
         acknowledgements.Reactions.as_view(),
@@ -70,6 +72,8 @@ urlpatterns = [
     ),
     path("acknowledgements/<id:acknowledgement_id>/hide", acknowledgements.Hide.as_view(), name="acknowledgement-hide"),
     path(
-        "acknowledgements/<id:acknowledgement_id>/report", acknowledgements.ReportView.as_view(), name="acknowledgement-report"
+        "acknowledgements/<id:acknowledgement_id>/report",
+        acknowledgements.ReportView.as_view(),
+        name="acknowledgement-report",
     ),
 ]

@@ -90,7 +90,7 @@ ERROR_CODES: dict[str, str] = {
     # Clashes with the current state (409)
     "conflict": "clashes with the current state",
     "session_already_live": "the team already has a live session",
-    "already_claimed": "someone has already said \"leave it with me\"",
+    "already_claimed": 'someone has already said "leave it with me"',
     "already_done": "the orphan is done",
     "not_claimed": "the orphan has no claim to release or finish",
     "not_your_claim": "someone else holds the claim",

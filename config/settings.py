@@ -264,7 +264,7 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Humble API",
-    "DESCRIPTION": "The phone app's API: exercises, private reflections and \"I see you\" acknowledgements.",
+    "DESCRIPTION": 'The phone app\'s API: exercises, private reflections and "I see you" acknowledgements.',
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

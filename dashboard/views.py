@@ -1,8 +1,9 @@
-"""The coaches' web dashboard: a thin door onto insights.selectors, with session sign-in.
+"""The coaches' web dashboard: a thin door onto insights, with session sign-in.
 
-Every page view goes through the same selector (and the same audit log) as the JSON API, and
-every password is checked by accounts.sign_in (dashboard.forms), the admin's included. Pages
-answer in HTML, refusals too: a person here is in a browser, not a client reading JSON."""
+Every page view is the same look as the JSON API's (insights.services.insights_look, which
+records it), and every password is checked by accounts.sign_in (dashboard.forms), the admin's
+included. Pages answer in HTML, refusals too: a person here is in a browser, not a client
+reading JSON."""
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
@@ -12,8 +13,8 @@ from django.templatetags.static import static
 
 from common.errors import DomainError, NotAllowed
 from dashboard.forms import SignInForm
-from insights.selectors import coached_organisations, insights_for_coach
-from insights.services import insight_view_record
+from insights.selectors import coached_organisations
+from insights.services import insights_look
 
 
 class SignIn(LoginView):
@@ -64,19 +65,13 @@ def home(request):
 @login_required(login_url="dashboard:sign-in")
 def organisation(request, organisation_id: int):
     try:
-        table = insights_for_coach(
-            user=request.user,
+        table = insights_look(
+            coach=request.user,
             organisation_id=organisation_id,
+            format="dashboard",
             first=request.GET.get("from") or None,
             last=request.GET.get("to") or None,
         )
     except DomainError as error:
         return refused(request, error.message, 403 if isinstance(error, NotAllowed) else 400)
-    insight_view_record(
-        coach=request.user,
-        organisation_id=organisation_id,
-        team_id=None,
-        weeks=f"{table['weeks'][0]}..{table['weeks'][-1]}" if table["weeks"] else "",
-        format="dashboard",
-    )
     return render(request, "dashboard/organisation.html", {"table": table})

@@ -32,8 +32,23 @@ WEEKS_OF_HISTORY = 8
 # team name -> member numbers; East is deliberately small (below the anonymity threshold).
 TEAMS = {"North": range(1, 8), "South": range(8, 14), "East": range(14, 18)}
 NAMES = [
-    "Sam", "Alex", "Priya", "Jonas", "Mei", "Tomás", "Aisha", "Lars", "Nadia", "Kwame", "Elena", "Ravi",
-    "Chloé", "Omar", "Yuki", "Fatima", "Ben",
+    "Sam",
+    "Alex",
+    "Priya",
+    "Jonas",
+    "Mei",
+    "Tomás",
+    "Aisha",
+    "Lars",
+    "Nadia",
+    "Kwame",
+    "Elena",
+    "Ravi",
+    "Chloé",
+    "Omar",
+    "Yuki",
+    "Fatima",
+    "Ben",
 ]
 REFLECTION_LINES = [
     "I asked before offering my fix, and it turned out there was context I had no idea about.",
@@ -94,7 +109,9 @@ def demo_seed(*, now=None) -> bool:
         if team_name == "North":
             MembershipFactory(team=team, user=lead, role=Membership.Role.LEAD)
             teams[team_name].append(lead)
-    CoachAssignmentFactory(coach=person(f"coach@{DEMO_DOMAIN}", "Casey (coach)", organisation=None), organisation=organisation)
+    CoachAssignmentFactory(
+        coach=person(f"coach@{DEMO_DOMAIN}", "Casey (coach)", organisation=None), organisation=organisation
+    )
 
     exercises = list(Exercise.objects.filter(is_active=True, mode__in=[Exercise.Mode.SOLO, Exercise.Mode.PAIR]))
     for team_name, team_members in teams.items():
@@ -126,11 +143,17 @@ def _orphans(*, rng: random.Random, team, people: list[User], now) -> None:
             posted_at = claimed_at - timedelta(days=2)
         done_at = claimed_at + timedelta(days=rng.randint(1, 3)) if state == "done" else None
         orphan = OrphanFactory(
-            team=team, posted_by=poster, title=title, created_at=posted_at,
+            team=team,
+            posted_by=poster,
+            title=title,
+            created_at=posted_at,
             status={"open": "open", "claimed": "claimed", "done": "done", "quiet": "claimed"}[state],
-            claimed_by=claimant if claimed_at else None, claimed_at=claimed_at, first_claimed_at=claimed_at,
+            claimed_by=claimant if claimed_at else None,
+            claimed_at=claimed_at,
+            first_claimed_at=claimed_at,
             first_claimed_by=claimant if claimed_at else None,
-            done_at=done_at, done_note="Sorted, and wrote down how." if done_at else "",
+            done_at=done_at,
+            done_note="Sorted, and wrote down how." if done_at else "",
             last_activity_at=done_at or claimed_at or posted_at,
         )
         ActivityFactory(orphan=orphan, kind=Activity.Kind.POSTED, actor=poster, created_at=posted_at)
@@ -156,32 +179,53 @@ def _history(*, rng: random.Random, team, members: list[User], exercises: list, 
                 continue  # a week off: holidays, deadlines, life
             for _ in range(round(rng.randint(2, 5) * keenness[member.pk])):
                 pool = [e for e in exercises if e.theme_id in focus] if rng.random() < 0.8 else exercises
-                started = monday + timedelta(days=rng.randint(0, 4), hours=rng.randint(0, 9), minutes=rng.randint(0, 59))
+                started = monday + timedelta(
+                    days=rng.randint(0, 4), hours=rng.randint(0, 9), minutes=rng.randint(0, 59)
+                )
                 run = RunFactory(
-                    user=member, exercise=rng.choice(pool), started_at=started,
+                    user=member,
+                    exercise=rng.choice(pool),
+                    started_at=started,
                     completed_at=started + timedelta(minutes=rng.randint(3, 12)) if rng.random() < 0.9 else None,
                 )
                 if run.completed_at and rng.random() < 0.7:
                     ReflectionFactory(
-                        author=member, run=run, body=rng.choice(REFLECTION_LINES), mood=rng.choice([2, 3, 3, 4, 4, 4, 5]),
-                        energy=rng.randint(1, 5), created_at=run.completed_at, updated_at=run.completed_at,
+                        author=member,
+                        run=run,
+                        body=rng.choice(REFLECTION_LINES),
+                        mood=rng.choice([2, 3, 3, 4, 4, 4, 5]),
+                        energy=rng.randint(1, 5),
+                        created_at=run.completed_at,
+                        updated_at=run.completed_at,
                     )
             for _ in range(rng.randint(1, 3) if rng.random() < keenness[member.pk] else 0):
                 recipient = rng.choice([mate for mate in members if mate != member])
                 behaviour = rng.choice(popular) if rng.random() < 0.75 else rng.choice(list(ACKNOWLEDGEMENT_LINES))
                 acknowledgement = AcknowledgementFactory(
-                    sender=member, recipient=recipient, behaviour=behaviour, message=ACKNOWLEDGEMENT_LINES[behaviour],
+                    sender=member,
+                    recipient=recipient,
+                    behaviour=behaviour,
+                    message=ACKNOWLEDGEMENT_LINES[behaviour],
                     visibility=rng.choice(list(Acknowledgement.Visibility.values)),
                     created_at=monday + timedelta(days=rng.randint(0, 4), hours=rng.randint(1, 9)),
                     read_at=monday + timedelta(days=5) if rng.random() < 0.8 else None,
                 )
                 if rng.random() < 0.5:
-                    ReactionFactory(acknowledgement=acknowledgement, user=recipient, kind=rng.choice(Reaction.Kind.values))
+                    ReactionFactory(
+                        acknowledgement=acknowledgement, user=recipient, kind=rng.choice(Reaction.Kind.values)
+                    )
         if group_exercises and len(members) >= 5:
             lead = next((m for m in members if m.email.startswith("lead@")), members[0])
             session = GroupSessionFactory(
-                team=team, exercise=rng.choice(group_exercises), started_by=lead, facilitator=lead,
-                phase="ended", created_at=monday + timedelta(days=2, hours=2), ended_at=monday + timedelta(days=2, hours=3),
+                team=team,
+                exercise=rng.choice(group_exercises),
+                started_by=lead,
+                facilitator=lead,
+                phase="ended",
+                created_at=monday + timedelta(days=2, hours=2),
+                ended_at=monday + timedelta(days=2, hours=3),
             )
             for person in rng.sample(members, rng.randint(5, len(members))):
-                ConnectionFactory(session=session, user=person, opened_at=session.created_at, closed_at=session.ended_at)
+                ConnectionFactory(
+                    session=session, user=person, opened_at=session.created_at, closed_at=session.ended_at
+                )

@@ -38,4 +38,6 @@ def publish_each(messages: list[tuple[str, dict]]) -> None:
     try:
         async_to_sync(send_all)()
     except Exception:  # the layer being down must not undo or fail a committed change
-        logger.warning("could not publish %d messages; clients will catch up on reconnect", len(messages), exc_info=True)
+        logger.warning(
+            "could not publish %d messages; clients will catch up on reconnect", len(messages), exc_info=True
+        )

@@ -31,3 +31,14 @@ def events_after(*, user_id: int, after: int) -> Replay:
 
 def last_event_number(*, user_id: int) -> int:
     return EventStream.objects.filter(user_id=user_id).values_list("last_number", flat=True).first() or 0
+
+
+def log_end() -> int:
+    """Where everyone's log ends now, as a position in the whole log (see events_logged_after)."""
+    return Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def events_logged_after(*, position: int, limit: int = 500) -> list[Event]:
+    """Everyone's events written after this position in the whole log, oldest first: for a
+    process that relays events other processes wrote (realtime.relay)."""
+    return list(Event.objects.filter(pk__gt=position).order_by("pk")[:limit])

@@ -9,13 +9,9 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from events.channels import publish_each, user_group
+from events.frames import event_frame
 from events.models import Event, EventStream
 from events.types import EVENT_TYPES
-
-
-def event_frame(event: Event) -> dict:
-    """An event as the client sees it (the documented frame)."""
-    return {"id": event.number, "type": event.type, "at": event.created_at.isoformat(), "data": event.data}
 
 
 @transaction.atomic

@@ -29,9 +29,7 @@ class ExerciseFactory(factory.django.DjangoModelFactory):
     duration_minutes = 5
     summary = "An exercise for tests."
     reflection_prompts = ["What did you notice?"]
-    steps = factory.RelatedFactoryList(
-        "exercises.factories.StepFactory", factory_related_name="exercise", size=2
-    )
+    steps = factory.RelatedFactoryList("exercises.factories.StepFactory", factory_related_name="exercise", size=2)
 
 
 class StepFactory(factory.django.DjangoModelFactory):

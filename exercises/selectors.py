@@ -9,9 +9,10 @@ from django.db.models import Max, Prefetch, QuerySet
 from django.db.models.functions import TruncWeek
 
 from accounts.models import User
-from acknowledgements.selectors import unread_count
 from accounts.selectors import local_day_start, local_today
+from acknowledgements.selectors import unread_count
 from common.errors import NotFound
+from common.weeks import monday_of
 from exercises.models import Exercise, Run, Step, Theme
 
 # Recommendations avoid the exercises of this many most recent completed runs.
@@ -22,6 +23,10 @@ PERSONAL_MODES = (Exercise.Mode.SOLO, Exercise.Mode.PAIR)
 
 def themes_list() -> QuerySet[Theme]:
     return Theme.objects.all()
+
+
+def theme_exists(*, slug: str) -> bool:
+    return Theme.objects.filter(slug=slug).exists()
 
 
 def _with_steps(exercises: QuerySet[Exercise]) -> QuerySet[Exercise]:
@@ -78,7 +83,9 @@ def recommendation_for(*, user: User, day: date) -> Exercise | None:
     """
     before = Run.objects.filter(user=user, completed_at__lt=local_day_start(user=user, day=day))
     theme_last_done = dict(
-        before.values_list("exercise__theme_id").annotate(last=Max("completed_at")).values_list("exercise__theme_id", "last")
+        before.values_list("exercise__theme_id")
+        .annotate(last=Max("completed_at"))
+        .values_list("exercise__theme_id", "last")
     )
     exercise_last_done = dict(
         before.values_list("exercise_id").annotate(last=Max("completed_at")).values_list("exercise_id", "last")
@@ -105,7 +112,7 @@ def weekly_streak(*, user: User, today: date) -> Streak:
     Gentle: a week not yet done does not break the streak until it is over.
     """
     zone = ZoneInfo(user.time_zone)
-    this_monday = today - timedelta(days=today.weekday())
+    this_monday = monday_of(today)
     horizon = local_day_start(user=user, day=this_monday - timedelta(weeks=104))
     weeks_done = {
         week.date() if isinstance(week, datetime) else week
@@ -133,3 +140,8 @@ def today_for_user(*, user: User, now: datetime | None = None) -> Today:
         streak=weekly_streak(user=user, today=day),
         unread_acknowledgements=unread_count(user=user),
     )
+
+
+def runs_completed_since(*, user: User, since: datetime) -> QuerySet[Run]:
+    """The person's runs completed at or after `since`."""
+    return Run.objects.filter(user=user, completed_at__gte=since)

@@ -12,7 +12,7 @@ from common.errors import NotFound
 from common.idempotency import create_once
 from exercises.content import DEFAULT_PACK, read_pack
 from exercises.models import ContentPackLoad, Exercise, Run, Step, Theme
-from nudges.services import nudge_reflect_after_run
+from nudges.triggers import nudge_reflect_after_run
 
 
 @transaction.atomic
@@ -82,5 +82,5 @@ def run_complete(*, user: User, run_id: int) -> Run:
     if run.completed_at is None:
         run.completed_at = timezone.now()
         run.save(update_fields=["completed_at"])
-        nudge_reflect_after_run(run=run)
+        nudge_reflect_after_run(user_id=run.user_id, run_id=run.pk, completed_at=run.completed_at)
     return run

@@ -51,7 +51,9 @@ def _before(items: QuerySet, source: int, position: Position | None) -> QuerySet
 
 def feed_for_team(*, user: User, team_id: int, before: Position | None = None, limit: int = 20) -> FeedPage:
     require_member(user=user, team_id=team_id)
-    acknowledgements = _before(team_feed_acknowledgements(team_id=team_id, organisation_id=user.organisation_id), ACKNOWLEDGEMENT, before)
+    acknowledgements = _before(
+        team_feed_acknowledgements(team_id=team_id, organisation_id=user.organisation_id), ACKNOWLEDGEMENT, before
+    )
     activities = _before(
         Activity.objects.filter(orphan__team_id=team_id, kind__in=FEED_ACTIVITIES).select_related(
             "actor", "orphan__posted_by", "orphan__claimed_by"

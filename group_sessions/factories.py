@@ -14,7 +14,9 @@ class GroupSessionFactory(factory.django.DjangoModelFactory):
 
     team = factory.SubFactory(TeamFactory)
     exercise = factory.SubFactory(ExerciseFactory, mode=Exercise.Mode.GROUP)
-    started_by = factory.SubFactory("accounts.factories.UserFactory", organisation=factory.SelfAttribute("..team.organisation"))
+    started_by = factory.SubFactory(
+        "accounts.factories.UserFactory", organisation=factory.SelfAttribute("..team.organisation")
+    )
     facilitator = factory.SelfAttribute("started_by")
     client_id = factory.LazyFunction(uuid.uuid4)
 

@@ -40,7 +40,9 @@ class GroupSession(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["team"], condition=~models.Q(phase="ended"), name="one_live_session_per_team"),
+            models.UniqueConstraint(
+                fields=["team"], condition=~models.Q(phase="ended"), name="one_live_session_per_team"
+            ),
             models.UniqueConstraint(fields=["started_by", "client_id"], name="group_session_client_id_unique"),
         ]
 

@@ -14,25 +14,23 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import public_person
+from accounts.presenters import public_person
 from accounts.services import person_lock
 from common.errors import Conflict, Invalid, LimitReached, NotAllowed, NotFound
 from common.idempotency import earlier_attempt
 from events.channels import publish, session_group
 from events.services import events_record
 from exercises.models import Exercise, Step
+from group_sessions.frames import presence_frame, round_frame, round_progress_frame, state_frame
 from group_sessions.models import SHARE_MAX_LENGTH, Connection, GroupSession, Share
-from nudges.services import nudge_reflect_after_session, nudge_session_started
 from group_sessions.selectors import (
     ROUND_KINDS,
     participant_ids,
-    people_view,
     present_user_ids,
     require_session_member,
-    round_for,
     session_for_member,
-    state_view,
 )
+from nudges.triggers import nudge_reflect_after_session, nudge_session_started
 from teams.models import Membership
 
 EXTEND_SECONDS_RANGE = (10, 600)
@@ -81,7 +79,13 @@ def session_start(*, lead: User, team_id: int, exercise_slug: str, client_id: uu
     except IntegrityError:  # another start won the race for this team
         raise Conflict("The team already has a live session.", code="session_already_live") from None
     members = list(Membership.objects.filter(team_id=team_id).exclude(user=lead).values_list("user_id", flat=True))
-    nudge_session_started(session=session, user_ids=members)
+    nudge_session_started(
+        session_id=session.pk,
+        user_ids=members,
+        started_by=public_person(lead)["display_name"],
+        title=exercise.title,
+        team=membership.team.name,
+    )
     events_record(
         user_ids=members,
         type="session.started",
@@ -100,22 +104,31 @@ def _facilitator_command(
 ) -> GroupSession:
     """Apply a facilitator's change to the locked session, bump its version and announce it."""
     require_session_member(user=user, session_id=session_id)
-    session = (
-        GroupSession.objects.select_for_update(of=("self",))
-        .select_related("exercise", "facilitator")
-        .get(pk=session_id)
-    )
+    session = _locked(session_id)
     if session.facilitator_id != user.pk:
         raise NotAllowed("Only the facilitator can do that.", code="not_facilitator")
     if session.phase == GroupSession.Phase.ENDED:
         raise Conflict("The session has ended.", code="session_ended")
     if version != session.version:
         raise Conflict("The session has moved on since you last saw it.", code="stale_version")
+    return _apply(session, change)
+
+
+def _locked(session_id: int) -> GroupSession:
+    return (
+        GroupSession.objects.select_for_update(of=("self",))
+        .select_related("exercise", "facilitator")
+        .get(pk=session_id)
+    )
+
+
+def _apply(session: GroupSession, change: Callable[[GroupSession, list[Step]], None]) -> GroupSession:
+    """Make a change to the locked session, bump its version and announce the new state."""
     change(session, list(session.exercise.steps.order_by("position")))
     session.version += 1
     session.save()
     session = GroupSession.objects.select_related("facilitator").get(pk=session.pk)
-    _announce(session.pk, {"type": "state", "session": state_view(session)})
+    _announce(session.pk, state_frame(session=session))
     return session
 
 
@@ -124,7 +137,7 @@ def _end(session: GroupSession) -> None:
     session.deadline = None
     session.ended_at = timezone.now()
     participants = participant_ids(session_id=session.pk)
-    nudge_reflect_after_session(session=session, user_ids=participants)
+    nudge_reflect_after_session(session_id=session.pk, ended_at=session.ended_at, user_ids=participants)
     events_record(
         user_ids=participants,
         type="session.reflection_invite",
@@ -183,6 +196,26 @@ def session_end(*, user: User, session_id: int, version: int) -> GroupSession:
 
 
 @transaction.atomic
+def facilitated_sessions_end(*, user: User) -> list[int]:
+    """End every live session this person facilitates, as their own `end` would (participants
+    invited to reflect, the version bumped, the room told), with nobody left facilitating: for
+    someone leaving for good (account erasure). Returns the sessions' ids."""
+    live = GroupSession.objects.filter(facilitator=user).exclude(phase=GroupSession.Phase.ENDED)
+    ended = []
+    for session_id in live.order_by("pk").values_list("pk", flat=True):
+        session = _locked(session_id)
+        if session.facilitator_id == user.pk and session.phase != GroupSession.Phase.ENDED:
+            _apply(session, _end_without_facilitator)
+            ended.append(session_id)
+    return ended
+
+
+def _end_without_facilitator(session: GroupSession, steps: list[Step]) -> None:
+    _end(session)
+    session.facilitator = None
+
+
+@transaction.atomic
 def session_hand_over(*, user: User, session_id: int, version: int, to_user_id: int) -> GroupSession:
     """Hand the facilitator role to another member who is present."""
     if to_user_id not in present_user_ids(session_id=session_id) or to_user_id == user.pk:
@@ -206,7 +239,7 @@ def round_reveal(*, user: User, session_id: int, version: int) -> GroupSession:
             session.revealed_steps = [*session.revealed_steps, step.position]
 
     session = _facilitator_command(user=user, session_id=session_id, version=version, change=change)
-    _announce(session.pk, {"type": "round", "round": round_for(session=session, step_position=session.step)})
+    _announce(session.pk, round_frame(session=session, step_position=session.step))
     return session
 
 
@@ -258,7 +291,7 @@ def round_answer(
         answer["anonymous"] = bool(anonymous)
     share, _ = Share.objects.update_or_create(session=session, step=step, author=user, defaults=answer)
     count = Share.objects.filter(session=session, step=step).count()
-    _announce(session.pk, {"type": "round.progress", "step": step, "count": count})
+    _announce(session.pk, round_progress_frame(step=step, count=count))
     return share
 
 
@@ -295,6 +328,5 @@ def presence_sweep(*, session_id: int) -> list[int]:
     present = present_user_ids(session_id=session_id)
     key = ",".join(map(str, present))
     if GroupSession.objects.filter(pk=session_id).exclude(present_key=key).update(present_key=key):
-        publish(session_group(session_id), {"type": "room.frame", "frame": {"type": "presence", "present": people_view(present)}})
+        publish(session_group(session_id), {"type": "room.frame", "frame": presence_frame(user_ids=present)})
     return present
-

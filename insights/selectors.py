@@ -24,9 +24,9 @@ from django.utils import timezone
 from accounts.models import Organisation, User
 from acknowledgements.models import Acknowledgement
 from common.errors import Invalid, NotAllowed
+from common.weeks import finished_weeks, parse_week, week_label
 from exercises.models import Theme
 from insights.models import TeamWeek
-from insights.services import finished_weeks
 from teams.models import CoachAssignment, Team
 
 MAX_WEEKS = 52
@@ -42,7 +42,9 @@ class CoachScope:
 
 def coach_scope(*, user: User, organisation_id: int) -> CoachScope:
     """The teams of this organisation the coach is assigned to, or NotAllowed."""
-    assignments = list(CoachAssignment.objects.filter(coach=user, organisation_id=organisation_id).select_related("organisation"))
+    assignments = list(
+        CoachAssignment.objects.filter(coach=user, organisation_id=organisation_id).select_related("organisation")
+    )
     if not assignments:
         raise NotAllowed("You are not a coach of this organisation.", code="not_a_coach")
     teams = Team.objects.filter(organisation_id=organisation_id).order_by("name", "pk")
@@ -58,29 +60,12 @@ def coached_organisations(*, user: User) -> list[Organisation]:
 def coach_scopes(*, user: User) -> list[CoachScope]:
     """Every organisation this person coaches, each with the teams of their assignment (the
     same scope the insights use); nothing for anyone who coaches nowhere."""
-    return [coach_scope(user=user, organisation_id=organisation.pk) for organisation in coached_organisations(user=user)]
+    return [
+        coach_scope(user=user, organisation_id=organisation.pk) for organisation in coached_organisations(user=user)
+    ]
 
 
-def parse_week(value: str, field: str) -> date:
-    try:
-        year, week = int(value[:4]), int(value[6:])
-        if value[4:6] != "-W" or not 2000 <= year <= 2999:
-            return _bad(field)
-        return date.fromisocalendar(year, week, 1)
-    except ValueError:
-        return _bad(field)
-
-
-def _bad(field: str):
-    raise Invalid("Use an ISO week such as 2026-W07.", code="invalid_week", field=field)
-
-
-def week_label(monday: date) -> str:
-    year, week, _ = monday.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def weeks_between(*, first: str | None, last: str | None) -> list[date]:
+def _weeks_between(*, first: str | None, last: str | None) -> list[date]:
     """The finished weeks asked for (by default the last 12), oldest first."""
     finished = finished_weeks(now=timezone.now(), count=MAX_WEEKS * 4)
     end = parse_week(last, "to") if last else finished[-1]
@@ -175,7 +160,10 @@ def _team_week(
         "acknowledgements": {
             side: {b: _cell(figures["acknowledgements"][side].get(b), k) for b in behaviours} for side in SIDES
         },
-        "orphans": {name: _cell(figures["orphans"][name], k) for name in ("posted", "claimed", "done", "median_minutes_to_claim")},
+        "orphans": {
+            name: _cell(figures["orphans"][name], k)
+            for name in ("posted", "claimed", "done", "median_minutes_to_claim")
+        },
         "mood": _cell(figures["mood"], k),
         "mood_reporters": _cell({"value": figures["mood"]["people"], "people": figures["mood"]["people"]}, k),
     }
@@ -188,7 +176,9 @@ def _sum(cells: list[dict]) -> dict:
 
 def _weighted(pairs: list[tuple[dict, dict]]) -> dict:
     """A mean over published cells, weighted by their published counts."""
-    published = [(cell["value"], weight["value"]) for cell, weight in pairs if cell["value"] is not None and weight["value"]]
+    published = [
+        (cell["value"], weight["value"]) for cell, weight in pairs if cell["value"] is not None and weight["value"]
+    ]
     if not published:
         return _hidden("nothing_published")
     total = sum(weight for _, weight in published)
@@ -200,7 +190,11 @@ def _organisation_week(team_weeks: list[dict], *, themes, behaviours) -> dict:
     counted = [week for week in team_weeks if week["members"]]
     members = sum(week["members"] for week in counted if week["active"]["value"] is not None)
     active = _sum([week["active"] for week in counted])
-    rate = {"value": round(active["value"] / members, 3), "suppressed": None} if active["value"] is not None and members else _hidden("nothing_published")
+    rate = (
+        {"value": round(active["value"] / members, 3), "suppressed": None}
+        if active["value"] is not None and members
+        else _hidden("nothing_published")
+    )
     return {
         "members": sum(week["members"] for week in counted) or None,
         "active": active,
@@ -233,14 +227,17 @@ def insights_for_coach(
         teams = [team for team in teams if team.pk == team_id]
         if not teams:
             raise NotAllowed("That team is not in your assignment.", code="team_not_assigned")
-    mondays = weeks_between(first=first, last=last)
+    mondays = _weeks_between(first=first, last=last)
     k = scope.organisation.anonymity_threshold
     rollups = TeamWeek.objects.filter(team__organisation_id=organisation_id, week_start__in=mondays)
     # Rollups never change once written, so the table is cached until a new one appears.
     stamp = rollups.aggregate(latest=Max("computed_at"), count=Count("pk"))
-    key = "insights:" + hashlib.sha256(
-        repr((organisation_id, [(t.pk, t.name) for t in teams], mondays, k, stamp)).encode()
-    ).hexdigest()
+    key = (
+        "insights:"
+        + hashlib.sha256(
+            repr((organisation_id, [(t.pk, t.name) for t in teams], mondays, k, stamp)).encode()
+        ).hexdigest()
+    )
     tables = cache.get(key)
     if tables is None:
         tables = _tables(teams=teams, mondays=mondays, k=k, rollups=rollups)

@@ -1,4 +1,5 @@
-"""Writes for insights: rolling up finished weeks (background work), and the audit log.
+"""Writes for insights: rolling up finished weeks (background work), and coaches' looks at them,
+each recorded in the audit log.
 
 Queries are set-based over everyone at once (grouped by person), then folded into each team
 through its membership. Each figure keeps the number of distinct people behind it, so reads
@@ -7,29 +8,22 @@ can suppress anything built from fewer than the organisation's threshold.
 
 import statistics
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
 
+from accounts.models import User
 from acknowledgements.models import Acknowledgement
+from common.weeks import finished_weeks
 from exercises.models import Run
 from group_sessions.models import Connection, GroupSession
 from insights.models import InsightView, TeamWeek
+from insights.selectors import insights_for_coach
 from orphans.models import Activity, Orphan
 from reflections.models import Reflection
 from teams.models import Membership, Team
-
-
-def monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def finished_weeks(*, now: datetime, count: int) -> list[date]:
-    """The Mondays of the last `count` ISO weeks that are over (UTC), oldest first."""
-    this_monday = monday_of(now.astimezone(dt_timezone.utc).date())
-    return [this_monday - timedelta(weeks=n) for n in range(count, 0, -1)]
 
 
 def _figure(value, people: int) -> dict:
@@ -118,9 +112,9 @@ def _facts(start: datetime, end: datetime) -> dict:
     ).values_list("team_id", "first_claimed_by_id", "created_at", "first_claimed_at"):
         orphans[team_id]["claimed"].append(claimant)
         orphans[team_id]["waits"].append((claimant, (claimed_at - created_at).total_seconds() / 60))
-    for team_id, claimant in Orphan.objects.filter(done_at__gte=start, done_at__lt=end, claimed_by__isnull=False).values_list(
-        "team_id", "claimed_by_id"
-    ):
+    for team_id, claimant in Orphan.objects.filter(
+        done_at__gte=start, done_at__lt=end, claimed_by__isnull=False
+    ).values_list("team_id", "claimed_by_id"):
         orphans[team_id]["done"].append(claimant)
     active = (
         {user_id for user_id, _ in completions}
@@ -162,7 +156,7 @@ def insights_roll_up(*, week_start: date) -> int:
     """Roll up one finished week for every team that has no rollup for it yet; returns how many.
 
     A published week is never recomputed (see insights.models)."""
-    start = datetime.combine(week_start, datetime.min.time(), tzinfo=dt_timezone.utc)
+    start = datetime.combine(week_start, datetime.min.time(), tzinfo=UTC)
     end = start + timedelta(weeks=1)
     if end > timezone.now():
         raise ValueError("Only a finished week can be rolled up.")
@@ -172,9 +166,9 @@ def insights_roll_up(*, week_start: date) -> int:
     if not teams:
         return 0
     members: dict[int, set[int]] = defaultdict(set)
-    for team_id, user_id in Membership.objects.filter(
-        user__is_active=True, team_id__in=organisation_of
-    ).values_list("team_id", "user_id"):
+    for team_id, user_id in Membership.objects.filter(user__is_active=True, team_id__in=organisation_of).values_list(
+        "team_id", "user_id"
+    ):
         members[team_id].add(user_id)
     facts = _facts(start, end)
     computed_at = timezone.now()  # one moment for the whole run (see insights.selectors._too_close)
@@ -202,5 +196,26 @@ def insights_catch_up(*, now: datetime | None = None, weeks: int = 8) -> int:
     return sum(insights_roll_up(week_start=monday) for monday in finished_weeks(now=now, count=weeks))
 
 
-def insight_view_record(*, coach, organisation_id: int, team_id: int | None, weeks: str, format: str) -> None:
-    InsightView.objects.create(coach=coach, organisation_id=organisation_id, team_id=team_id, weeks=weeks, format=format)
+@transaction.atomic
+def insights_look(
+    *,
+    coach: User,
+    organisation_id: int,
+    format: str,
+    first: str | None = None,
+    last: str | None = None,
+    team_id: int | None = None,
+) -> dict:
+    """A coach's look at the insights table, through any door: every look that shows figures is
+    recorded (who, which organisation and team, which weeks, in what format, when); a refused
+    or invalid one shows nothing and records nothing."""
+    table = insights_for_coach(user=coach, organisation_id=organisation_id, first=first, last=last, team_id=team_id)
+    weeks = table["weeks"]
+    InsightView.objects.create(
+        coach=coach,
+        organisation_id=organisation_id,
+        team_id=team_id,
+        weeks=f"{weeks[0]}..{weeks[-1]}" if weeks else "",
+        format=format,
+    )
+    return table

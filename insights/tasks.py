@@ -1,8 +1,8 @@
 from django_tasks import task
 
-from insights.services import insights_catch_up
-
 
 @task()
 def roll_up_insights() -> int:
+    from insights.services import insights_catch_up
+
     return insights_catch_up()

@@ -33,6 +33,7 @@ class Push:
     body: str
     kind: str
     nudge_id: int
+    collapse_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,16 +100,11 @@ class FcmBackend:
             return self._build(push)
 
     def _build(self, push: Push) -> messaging.Message:
-        # One collapse key per kind: a newer nudge of a kind replaces an unread older one.
         return messaging.Message(
             token=push.token,
             notification=messaging.Notification(title=push.title, body=push.body),
             data={"nudge_id": str(push.nudge_id), "kind": push.kind},
-            android=messaging.AndroidConfig(
-                collapse_key=push.kind, notification=messaging.AndroidNotification(tag=push.kind)
-            ),
-            apns=messaging.APNSConfig(headers={"apns-collapse-id": push.kind}),
-            webpush=messaging.WebpushConfig(headers={"Topic": push.kind}),
+            **_collapsing(push.collapse_key),
         )
 
     def send(self, pushes: list[Push]) -> list[PushResult]:
@@ -125,6 +121,17 @@ class FcmBackend:
                 for sent in response.responses
             )
         return results
+
+
+def _collapsing(key: str | None) -> dict:
+    """A newer push with the same key replaces an unread older one on the phone."""
+    if not key:
+        return {}
+    return {
+        "android": messaging.AndroidConfig(collapse_key=key, notification=messaging.AndroidNotification(tag=key)),
+        "apns": messaging.APNSConfig(headers={"apns-collapse-id": key}),
+        "webpush": messaging.WebpushConfig(headers={"Topic": key}),
+    }
 
 
 @cache

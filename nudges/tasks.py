@@ -1,18 +1,21 @@
-"""Background work for nudges, run by django-tasks' database worker. Tasks only call services."""
+"""Background work for nudges, run by django-tasks' database worker. Tasks only call services,
+imported inside the task so that planning (which enqueues delivery) can import this module."""
 
 from django_tasks import task
-
-from nudges import services
 
 
 @task()
 def deliver_nudges() -> int:
-    return services.nudges_deliver()
+    from nudges.delivery import nudges_deliver
+
+    return nudges_deliver()
 
 
 @task()
 def plan_nudges() -> int:
-    return services.nudges_plan()
+    from nudges.clock import nudges_plan
+
+    return nudges_plan()
 
 
 def enqueue_delivery() -> None:

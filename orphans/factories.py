@@ -11,7 +11,9 @@ class OrphanFactory(factory.django.DjangoModelFactory):
         model = Orphan
 
     team = factory.SubFactory(TeamFactory)
-    posted_by = factory.SubFactory("accounts.factories.UserFactory", organisation=factory.SelfAttribute("..team.organisation"))
+    posted_by = factory.SubFactory(
+        "accounts.factories.UserFactory", organisation=factory.SelfAttribute("..team.organisation")
+    )
     title = factory.Faker("sentence", nb_words=6)
     client_id = factory.LazyFunction(uuid.uuid4)
 

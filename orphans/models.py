@@ -1,4 +1,4 @@
-""""Leave it with me": problems nobody owns, posted to a team, claimed by a teammate, done.
+""" "Leave it with me": problems nobody owns, posted to a team, claimed by a teammate, done.
 
 Initiative spreads by being seen, so every step is kept as an activity the team feed shows.
 """

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from common.errors import NotFound
+from common.weeks import monday_of, week_label
 from orphans.models import Orphan
 from teams.selectors import require_member
 
@@ -41,8 +42,7 @@ class WeekFigures:
 
 
 def _monday(moment: datetime) -> date:
-    day = moment.date()
-    return day - timedelta(days=day.weekday())
+    return monday_of(moment.date())
 
 
 def orphan_stats(*, user: User, team_id: int, weeks: int = 12, now: datetime | None = None) -> list[WeekFigures]:
@@ -52,9 +52,11 @@ def orphan_stats(*, user: User, team_id: int, weeks: int = 12, now: datetime | N
     now = now or timezone.now()
     first_monday = _monday(now) - timedelta(weeks=weeks - 1)
     since = datetime.combine(first_monday, datetime.min.time(), tzinfo=now.tzinfo)
-    rows = Orphan.objects.filter(team_id=team_id).filter(
-        Q(created_at__gte=since) | Q(first_claimed_at__gte=since) | Q(done_at__gte=since)
-    ).values_list("created_at", "first_claimed_at", "done_at")
+    rows = (
+        Orphan.objects.filter(team_id=team_id)
+        .filter(Q(created_at__gte=since) | Q(first_claimed_at__gte=since) | Q(done_at__gte=since))
+        .values_list("created_at", "first_claimed_at", "done_at")
+    )
     mondays = [first_monday + timedelta(weeks=n) for n in range(weeks)]
     posted = dict.fromkeys(mondays, 0)
     claimed = dict.fromkeys(mondays, 0)
@@ -70,7 +72,7 @@ def orphan_stats(*, user: User, team_id: int, weeks: int = 12, now: datetime | N
             done[_monday(done_at)] += 1
     return [
         WeekFigures(
-            week=f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}",
+            week=week_label(monday),
             starts_on=monday,
             posted=posted[monday],
             claimed=claimed[monday],
@@ -79,3 +81,14 @@ def orphan_stats(*, user: User, team_id: int, weeks: int = 12, now: datetime | N
         )
         for monday in mondays
     ]
+
+
+def orphan_is_claimed(*, orphan_id: int) -> bool:
+    return Orphan.objects.filter(pk=orphan_id, status=Orphan.Status.CLAIMED).exists()
+
+
+def claim_is_quiet(*, orphan_id: int, claimant: User, since: datetime) -> bool:
+    """Whether the claimant still holds the orphan and nothing has happened to it since `since`."""
+    return Orphan.objects.filter(
+        pk=orphan_id, status=Orphan.Status.CLAIMED, claimed_by=claimant, last_activity_at__lte=since
+    ).exists()

@@ -15,12 +15,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import public_person
+from accounts.presenters import public_person
 from accounts.services import person_lock
 from common.errors import Conflict, Invalid, NotAllowed
 from common.idempotency import create_once
 from events.services import events_record
-from nudges.services import nudge_orphan_claimed, nudge_orphan_reminder
+from nudges.triggers import nudge_orphan_claimed, nudge_orphan_reminder
 from orphans.models import DETAIL_MAX_LENGTH, NOTE_MAX_LENGTH, TITLE_MAX_LENGTH, Activity, Orphan
 from orphans.selectors import orphan_for_member
 from teams.models import Membership
@@ -80,7 +80,7 @@ def _retried(orphan: Orphan, user: User, kind: str) -> bool:
 
 @transaction.atomic
 def orphan_claim(*, user: User, orphan_id: int) -> Orphan:
-    """"Leave it with me": one claimant at a time; the poster hears about it."""
+    """ "Leave it with me": one claimant at a time; the poster hears about it."""
     orphan = orphan_for_member(user=user, orphan_id=orphan_id)
     now = timezone.now()
     won = Orphan.objects.filter(pk=orphan.pk, status=Orphan.Status.OPEN).update(
@@ -97,14 +97,28 @@ def orphan_claim(*, user: User, orphan_id: int) -> Orphan:
             return orphan
         if orphan.status == Orphan.Status.DONE:
             raise Conflict("It is done already.", code="already_done")
-        raise Conflict("Someone has already said \"leave it with me\".", code="already_claimed")
+        raise Conflict('Someone has already said "leave it with me".', code="already_claimed")
     activity = Activity.objects.create(orphan=orphan, kind=Activity.Kind.CLAIMED, actor=user, created_at=now)
     if orphan.posted_by_id != user.pk:
         events_record(
-            user_ids=[orphan.posted_by_id], type="orphan.claimed", data={**_summary(orphan), "claimed_by": public_person(user)}
+            user_ids=[orphan.posted_by_id],
+            type="orphan.claimed",
+            data={**_summary(orphan), "claimed_by": public_person(user)},
         )
-        nudge_orphan_claimed(orphan=orphan)
-    nudge_orphan_reminder(orphan=orphan, claim=activity)
+        nudge_orphan_claimed(
+            orphan_id=orphan.pk,
+            title=orphan.title,
+            poster_id=orphan.posted_by_id,
+            claimant_id=user.pk,
+            claimant_name=public_person(user)["display_name"],
+        )
+    nudge_orphan_reminder(
+        orphan_id=orphan.pk,
+        title=orphan.title,
+        claimant_id=user.pk,
+        claim_id=activity.pk,
+        claimed_at=activity.created_at,
+    )
     return orphan
 
 
@@ -112,16 +126,31 @@ def orphan_claim(*, user: User, orphan_id: int) -> Orphan:
 def orphan_release(*, user: User, orphan_id: int) -> Orphan:
     """The claimant hands it back; it is open again."""
     orphan = orphan_for_member(user=user, orphan_id=orphan_id)
-    now = timezone.now()
-    released = Orphan.objects.filter(pk=orphan.pk, status=Orphan.Status.CLAIMED, claimed_by=user).update(
-        status=Orphan.Status.OPEN, claimed_by=None, claimed_at=None, last_activity_at=now
-    )
-    if not released:
+    if not _release(orphan_id=orphan.pk, user=user):
         if orphan.status == Orphan.Status.OPEN and _retried(orphan, user, Activity.Kind.RELEASED):
             return orphan
         raise _refusal(orphan, user)
-    Activity.objects.create(orphan=orphan, kind=Activity.Kind.RELEASED, actor=user, created_at=now)
     return orphan_for_member(user=user, orphan_id=orphan_id)
+
+
+@transaction.atomic
+def orphan_claims_release(*, user: User) -> list[int]:
+    """Hand back everything this person has claimed, each as their own release would: for
+    someone leaving for good (account erasure), whichever teams they are still in. Returns the
+    orphans' ids."""
+    claimed = Orphan.objects.filter(claimed_by=user, status=Orphan.Status.CLAIMED).order_by("pk")
+    return [orphan_id for orphan_id in claimed.values_list("pk", flat=True) if _release(orphan_id=orphan_id, user=user)]
+
+
+def _release(*, orphan_id: int, user: User) -> bool:
+    """Open the orphan again if this person holds its claim, and keep that as an activity."""
+    now = timezone.now()
+    released = Orphan.objects.filter(pk=orphan_id, status=Orphan.Status.CLAIMED, claimed_by=user).update(
+        status=Orphan.Status.OPEN, claimed_by=None, claimed_at=None, last_activity_at=now
+    )
+    if released:
+        Activity.objects.create(orphan_id=orphan_id, kind=Activity.Kind.RELEASED, actor=user, created_at=now)
+    return bool(released)
 
 
 @transaction.atomic

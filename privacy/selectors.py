@@ -10,8 +10,8 @@ from group_sessions.models import Connection, Share
 from nudges.models import DeliveryAttempt, Device, Nudge
 from nudges.selectors import preferences_for
 from orphans.models import Activity, Orphan
-from reflections.selectors import reflection_body
 from reflections.models import Reflection
+from reflections.selectors import reflection_body
 from teams.models import CoachAssignment, Membership
 
 
@@ -43,7 +43,7 @@ def account_export(*, user: User) -> dict:
         "reflections": [
             {
                 "id": reflection.pk,
-                "body": reflection_body(reflection),
+                "body": reflection_body(reflection=reflection),
                 "mood": reflection.mood,
                 "energy": reflection.energy,
                 "themes": sorted(theme.slug for theme in reflection.themes.all()),

@@ -18,8 +18,8 @@ from accounts.models import User
 from accounts.services import firebase_confirm, sign_out_everywhere
 from accounts.sign_in import password_confirm
 from common.errors import Invalid
-from group_sessions.models import GroupSession
-from orphans.models import Orphan
+from group_sessions.services import facilitated_sessions_end
+from orphans.services import orphan_claims_release
 
 
 @sensitive_variables("password")
@@ -61,15 +61,12 @@ def account_erasures_due(*, now: datetime | None = None) -> int:
 def account_erase(*, user: User) -> None:
     """Reflections, runs, devices, nudges, answers, reactions, events, acknowledgements sent or
     received, orphans posted: all deleted with the account. What others depend on is handed
-    back first: their claims reopen, and live sessions they facilitate end. Insight rollups
-    hold only counts, which stay (they were already anonymous)."""
+    back first, by the apps that own it and as the person's own hand would: their claims are
+    released, and live sessions they facilitate end (announced, participants invited to
+    reflect). Insight rollups hold only counts, which stay (they were already anonymous)."""
     User.objects.select_for_update().filter(pk=user.pk).first()
-    Orphan.objects.filter(claimed_by=user, status=Orphan.Status.CLAIMED).update(
-        status=Orphan.Status.OPEN, claimed_by=None, claimed_at=None, last_activity_at=timezone.now()
-    )
-    GroupSession.objects.filter(facilitator=user).exclude(phase=GroupSession.Phase.ENDED).update(
-        phase=GroupSession.Phase.ENDED, ended_at=timezone.now(), deadline=None
-    )
+    orphan_claims_release(user=user)
+    facilitated_sessions_end(user=user)
     sign_out_everywhere(user=user)
     user.delete()
 

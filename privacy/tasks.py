@@ -1,8 +1,8 @@
 from django_tasks import task
 
-from privacy.services import account_erasures_due
-
 
 @task()
 def carry_out_erasures() -> int:
+    from privacy.services import account_erasures_due
+
     return account_erasures_due()

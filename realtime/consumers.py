@@ -19,10 +19,11 @@ from django.utils import timezone
 from common.errors import DomainError, NotAllowed, NotFound
 from config.converters import Id
 from events.channels import session_group, user_group
+from events.frames import event_frame
 from events.selectors import events_after, last_event_number
-from events.services import event_frame
 from group_sessions import services as sessions
-from group_sessions.selectors import answer_view, session_for_member, session_view
+from group_sessions.frames import answer_accepted_frame, snapshot_frame
+from group_sessions.selectors import session_for_member
 from realtime.relay import ensure_relay
 
 logger = logging.getLogger(__name__)
@@ -252,7 +253,7 @@ class SessionRoomConsumer(RealtimeConsumer):
         await self.channel_layer.group_add(session_group(self.session_id), self.channel_name)
 
     async def opened(self):
-        await self.send_frame({"type": "snapshot", "session": await self._view()})
+        await self.send_frame(await self._snapshot())
         await database_sync_to_async(sessions.presence_sweep)(session_id=self.session_id)
 
     async def leave(self):
@@ -271,8 +272,8 @@ class SessionRoomConsumer(RealtimeConsumer):
         await database_sync_to_async(sessions.presence_sweep)(session_id=self.session_id)
 
     @database_sync_to_async
-    def _view(self):
-        return session_view(session=session_for_member(user=self.user, session_id=self.session_id), viewer=self.user)
+    def _snapshot(self):
+        return snapshot_frame(session=session_for_member(user=self.user, session_id=self.session_id), viewer=self.user)
 
     async def room_frame(self, message):
         await self.send_frame(message["frame"])
@@ -315,7 +316,7 @@ class SessionRoomConsumer(RealtimeConsumer):
         share = await database_sync_to_async(sessions.round_answer)(
             user=self.user, session_id=self.session_id, step=field(frame, "step", int), **answer
         )
-        await self.send_frame({"type": "answer.accepted", "answer": answer_view(share)})
+        await self.send_frame(answer_accepted_frame(share=share))
 
 
 class NoSuchPath(AsyncWebsocketConsumer):

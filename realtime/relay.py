@@ -14,8 +14,8 @@ from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from events.channels import user_group
-from events.models import Event
-from events.services import event_frame
+from events.frames import event_frame
+from events.selectors import events_logged_after, log_end
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
@@ -23,17 +23,12 @@ _relays: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 
 
 @database_sync_to_async
-def _latest_pk() -> int:
-    return Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
-@database_sync_to_async
-def _after(pk: int) -> list[tuple[int, int, dict]]:
-    return [(e.pk, e.user_id, event_frame(e)) for e in Event.objects.filter(pk__gt=pk).order_by("pk")[:500]]
+def _after(position: int) -> list[tuple[int, int, dict]]:
+    return [(e.pk, e.user_id, event_frame(e)) for e in events_logged_after(position=position)]
 
 
 async def _relay(layer) -> None:
-    last = await _latest_pk()
+    last = await database_sync_to_async(log_end)()
     while True:
         await asyncio.sleep(POLL_SECONDS)
         try:

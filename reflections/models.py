@@ -37,7 +37,9 @@ class Reflection(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["author", "client_id"], name="reflection_client_id_unique"),
-            models.CheckConstraint(condition=models.Q(mood__gte=1, mood__lte=5) | models.Q(mood=None), name="mood_1_to_5"),
+            models.CheckConstraint(
+                condition=models.Q(mood__gte=1, mood__lte=5) | models.Q(mood=None), name="mood_1_to_5"
+            ),
             models.CheckConstraint(
                 condition=models.Q(energy__gte=1, energy__lte=5) | models.Q(energy=None), name="energy_1_to_5"
             ),

@@ -23,5 +23,11 @@ def reflection_for_author(*, author: User, reflection_id: int) -> Reflection:
     return reflection
 
 
-def reflection_body(reflection: Reflection) -> str:
+def reflection_body(*, reflection: Reflection) -> str:
     return crypto.decrypt(reflection.body_ciphertext)
+
+
+def has_reflected_on(*, author: User, run_id: int | None = None, session_id: int | None = None) -> bool:
+    """Whether the author has written a reflection on this run, or on this live session."""
+    cause = {"run_id": run_id, "session_id": session_id}
+    return Reflection.objects.filter(author=author, **{k: v for k, v in cause.items() if v}).exists()

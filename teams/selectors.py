@@ -65,3 +65,16 @@ def profile_for(*, user: User) -> Profile:
         memberships=list(memberships_for_user(user=user)),
         is_coach=is_coach(user=user),
     )
+
+
+def first_teammate_outside(*, user: User, excluding: QuerySet) -> User | None:
+    """The active teammate with the lowest id who is not among `excluding` (a subquery of ids)."""
+    mate = (
+        Membership.objects.filter(team__memberships__user=user, user__is_active=True)
+        .exclude(user=user)
+        .exclude(user_id__in=excluding)
+        .select_related("user")
+        .order_by("user_id")
+        .first()
+    )
+    return mate.user if mate else None

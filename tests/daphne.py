@@ -36,8 +36,22 @@ def daphne_processes(count: int, *, env: dict, log_dir: Path | None = None, opti
         port = free_port()
         log = open(log_dir / f"daphne-{port}.log", "w") if log_dir else subprocess.DEVNULL
         process = subprocess.Popen(
-            [sys.executable, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port), *options, "config.asgi:application"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, preexec_fn=raise_file_limit,
+            [
+                sys.executable,
+                "-m",
+                "config.server",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                *options,
+                "config.asgi:application",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=raise_file_limit,
         )
         servers.append((f"127.0.0.1:{port}", process))
     try:

@@ -49,7 +49,9 @@ def test_a_disabled_account_cannot_sign_in(anonymous, member):
     assert sign_in(anonymous, member.email).status_code == 401
 
 
-@pytest.mark.parametrize("body", [{}, {"email": "x"}, {"email": ["a"], "password": {"b": 1}}, {"email": "a" * 5000, "password": "b"}])
+@pytest.mark.parametrize(
+    "body", [{}, {"email": "x"}, {"email": ["a"], "password": {"b": 1}}, {"email": "a" * 5000, "password": "b"}]
+)
 def test_nonsense_sign_in_input_is_a_client_error(anonymous, body):
     response = anonymous.post("/api/v1/auth/token", body, format="json")
     assert 400 <= response.status_code < 500
@@ -99,7 +101,9 @@ def test_a_firebase_token_links_to_the_account_with_that_verified_email(anonymou
     assert member.firebase_uid == "fb-1"
 
 
-def test_a_firebase_sign_in_creates_an_account_where_the_organisation_allows_its_domain(anonymous, organisation, firebase):
+def test_a_firebase_sign_in_creates_an_account_where_the_organisation_allows_its_domain(
+    anonymous, organisation, firebase
+):
     organisation.allow_domain_signup = True
     organisation.save()
     OrganisationDomainFactory(organisation=organisation, domain="open.example")
@@ -107,7 +111,11 @@ def test_a_firebase_sign_in_creates_an_account_where_the_organisation_allows_its
     response = anonymous.post("/api/v1/auth/firebase", {"id_token": token}, format="json")
     assert response.status_code == 200
     created = User.objects.get(firebase_uid="fb-2")
-    assert (created.email, created.organisation, created.display_name) == ("new.person@open.example", organisation, "New Person")
+    assert (created.email, created.organisation, created.display_name) == (
+        "new.person@open.example",
+        organisation,
+        "New Person",
+    )
 
 
 def test_no_account_is_created_for_a_domain_whose_organisation_does_not_allow_it(anonymous, organisation, firebase):

@@ -1,4 +1,4 @@
-""""I see you" acknowledgements: sending, one's own lists, the team feed, reading, reacting,
+""" "I see you" acknowledgements: sending, one's own lists, the team feed, reading, reacting,
 hiding and reporting, and who may do each."""
 
 import uuid

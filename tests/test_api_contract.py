@@ -4,15 +4,15 @@ import inspect
 import re
 import uuid
 
-import insights.selectors
 import pytest
 from django.conf import settings
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from jsonschema import Draft7Validator
 
-from api.asyncapi import as_json_schema
+import insights.selectors
 from acknowledgements.factories import AcknowledgementFactory
+from api.asyncapi import as_json_schema
 from exercises.factories import ExerciseFactory
 from exercises.models import Exercise
 from orphans.factories import OrphanFactory
@@ -167,14 +167,17 @@ def test_today_says_its_exercise_may_be_null():
     assert SCHEMA["components"]["schemas"]["Today"]["properties"]["exercise"].get("nullable") is True
 
 
-
 def test_the_schema_says_what_proves_an_erasure():
     body = SCHEMA["paths"]["/api/v1/me"]["delete"]["requestBody"]["content"]["application/json"]["schema"]
-    assert set(SCHEMA["components"]["schemas"][body["$ref"].rpartition("/")[2]]["properties"]) == {"password", "id_token"}
+    assert set(SCHEMA["components"]["schemas"][body["$ref"].rpartition("/")[2]]["properties"]) == {
+        "password",
+        "id_token",
+    }
 
 
 def test_a_delete_without_a_declared_body_documents_none():
     assert "requestBody" not in SCHEMA["paths"]["/api/v1/reflections/{reflection_id}"]["delete"]
+
 
 # Every operation, called the normal way, answers as its schema says
 
@@ -193,7 +196,9 @@ def _schema_operation(route: str, method: str) -> dict:
 def _caller(route: str, method: str) -> str:
     """The first person the authorisation table lets succeed."""
     row = authorization.EXPECTED[(route, method)]
-    return next(role for role, expected in zip(authorization.ROLES, row) if isinstance(expected, int) and expected < 300)
+    return next(
+        role for role, expected in zip(authorization.ROLES, row) if isinstance(expected, int) and expected < 300
+    )
 
 
 def test_every_operation_of_the_schema_is_called_below():
@@ -253,6 +258,7 @@ def test_the_nulls_the_server_sends_are_documented_as_nullable(client_for, team,
 
 # Conflicts documented as closed sets: what the server answers is one of them
 
+
 def _claimed_by(person):
     def state(team, member, teammate, lead):
         orphan = OrphanFactory(team=team, posted_by=lead)
@@ -276,13 +282,13 @@ def _open(team, member, teammate, lead):
 
 
 CONFLICTS = [
-    pytest.param("claim", "member", _claimed_by(lambda m, t, l: t), "already_claimed", id="claim a claimed one"),
-    pytest.param("claim", "member", _done_by(lambda m, t, l: t), "already_done", id="claim a done one"),
+    pytest.param("claim", "member", _claimed_by(lambda m, t, _lead: t), "already_claimed", id="claim a claimed one"),
+    pytest.param("claim", "member", _done_by(lambda m, t, _lead: t), "already_done", id="claim a done one"),
     pytest.param("release", "member", _open, "not_claimed", id="release an open one"),
-    pytest.param("release", "member", _claimed_by(lambda m, t, l: t), "not_your_claim", id="release another's"),
-    pytest.param("done", "member", _claimed_by(lambda m, t, l: t), "not_your_claim", id="finish another's"),
-    pytest.param("release", "member", _done_by(lambda m, t, l: m), "already_done", id="release my done one"),
-    pytest.param("reopen", "lead", _claimed_by(lambda m, t, l: t), "claim_not_stale", id="reopen an active claim"),
+    pytest.param("release", "member", _claimed_by(lambda m, t, _lead: t), "not_your_claim", id="release another's"),
+    pytest.param("done", "member", _claimed_by(lambda m, t, _lead: t), "not_your_claim", id="finish another's"),
+    pytest.param("release", "member", _done_by(lambda m, t, _lead: m), "already_done", id="release my done one"),
+    pytest.param("reopen", "lead", _claimed_by(lambda m, t, _lead: t), "claim_not_stale", id="reopen an active claim"),
     pytest.param("reopen", "lead", _open, "not_claimed", id="reopen an open one"),
 ]
 
@@ -296,15 +302,27 @@ def test_an_orphans_conflicts_are_among_those_its_schema_lists(
     response = client_for(caller).post(f"/api/v1/orphans/{orphan.pk}/{transition}", {}, format="json")
     assert (response.status_code, error_codes(response)) == (409, [(None, code)])
     documented = SCHEMA["paths"]["/api/v1/orphans/{orphan_id}/" + transition]["post"]["responses"]["409"]
-    assert code in documented["content"]["application/json"]["schema"]["properties"]["errors"]["items"]["properties"]["code"]["enum"]
+    assert (
+        code
+        in documented["content"]["application/json"]["schema"]["properties"]["errors"]["items"]["properties"]["code"][
+            "enum"
+        ]
+    )
 
 
 def test_a_second_live_session_conflict_is_among_those_its_schema_lists(client_for, team, lead):
     exercise = ExerciseFactory(mode=Exercise.Mode.GROUP)
     client = client_for(lead)
     url = f"/api/v1/teams/{team.pk}/sessions"
-    assert client.post(url, {"exercise": exercise.slug, "client_id": str(uuid.uuid4())}, format="json").status_code == 201
+    assert (
+        client.post(url, {"exercise": exercise.slug, "client_id": str(uuid.uuid4())}, format="json").status_code == 201
+    )
     response = client.post(url, {"exercise": exercise.slug, "client_id": str(uuid.uuid4())}, format="json")
     assert error_codes(response) == [(None, "session_already_live")]
     documented = SCHEMA["paths"]["/api/v1/teams/{team_id}/sessions"]["post"]["responses"]["409"]
-    assert "session_already_live" in documented["content"]["application/json"]["schema"]["properties"]["errors"]["items"]["properties"]["code"]["enum"]
+    assert (
+        "session_already_live"
+        in documented["content"]["application/json"]["schema"]["properties"]["errors"]["items"]["properties"]["code"][
+            "enum"
+        ]
+    )

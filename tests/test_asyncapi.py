@@ -17,7 +17,7 @@ from exercises.factories import ExerciseFactory, StepFactory
 from exercises.models import Exercise, Step
 from group_sessions.services import session_start
 from realtime.consumers import EventStreamConsumer, SessionRoomConsumer
-from tests.ws_clients import closed_with, connect, fresh_channel_layer, frame, frame_of, send  # noqa: F401
+from tests.ws_clients import closed_with, connect, frame, frame_of, fresh_channel_layer, send  # noqa: F401
 
 DOCUMENT_URI = "urn:humble:asyncapi"
 
@@ -168,7 +168,14 @@ async def test_the_event_stream_sends_what_the_document_describes(protocol, memb
         await sender_stream.disconnect()
 
     types = [each["type"] for each in received]
-    for expected in ("resync_required", "acknowledgement.received", "pong", "error", "heartbeat", "acknowledgement.reaction"):
+    for expected in (
+        "resync_required",
+        "acknowledgement.received",
+        "pong",
+        "error",
+        "heartbeat",
+        "acknowledgement.reaction",
+    ):
         assert expected in types
     for each in received:
         protocol.check("events", each)
@@ -176,9 +183,7 @@ async def test_the_event_stream_sends_what_the_document_describes(protocol, memb
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("fresh_channel_layer", "quick_heartbeats")
-async def test_a_session_room_sends_what_the_document_describes_and_accepts_its_commands(
-    protocol, team, lead, member
-):
+async def test_a_session_room_sends_what_the_document_describes_and_accepts_its_commands(protocol, team, lead, member):
     session, _ = await sync_to_async(session_start)(
         lead=lead, team_id=team.pk, exercise_slug=(await sync_to_async(group_exercise)()).slug, client_id=uuid.uuid4()
     )
@@ -214,7 +219,17 @@ async def test_a_session_room_sends_what_the_document_describes_and_accepts_its_
         await member_room.disconnect()
 
     types = {each["type"] for each in received}
-    assert {"snapshot", "presence", "state", "answer.accepted", "round.progress", "round", "error", "pong", "heartbeat"} <= types
+    assert {
+        "snapshot",
+        "presence",
+        "state",
+        "answer.accepted",
+        "round.progress",
+        "round",
+        "error",
+        "pong",
+        "heartbeat",
+    } <= types
     for each in received:
         protocol.check("session", each)
 

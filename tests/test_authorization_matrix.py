@@ -44,7 +44,7 @@ from reflections.factories import ReflectionFactory
 from teams.factories import CoachAssignmentFactory, MembershipFactory, TeamFactory
 from teams.models import Membership
 from tests import firebase_tokens
-from tests.ws_clients import closed_with, connect, fresh_channel_layer, frame, send  # noqa: F401
+from tests.ws_clients import closed_with, connect, frame, fresh_channel_layer, send  # noqa: F401
 
 ROLES = ("anonymous", "owner", "teammate", "lead", "coach", "outsider", "staff")
 

@@ -10,9 +10,10 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from accounts.factories import UserFactory
+from nudges.clock import nudges_plan
+from nudges.delivery import LEASE, _claim, nudges_deliver
 from nudges.models import DeliveryAttempt, Device, Kind, Nudge
 from nudges.push import PushResult
-from nudges.services import LEASE, _claim, nudges_deliver, nudges_plan
 from teams.factories import MembershipFactory
 
 

@@ -10,8 +10,8 @@ from datetime import timedelta
 import jwt
 import pytest
 import responses
-from asgiref.sync import sync_to_async
 import time_machine
+from asgiref.sync import sync_to_async
 from django.test import Client
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -145,11 +145,12 @@ def test_asking_signs_the_person_out_everywhere(client_for, member):
     assert not Device.objects.filter(user=member).exists()
 
 
-
 @pytest.mark.django_db(transaction=True)
 async def test_asking_closes_the_event_stream_door_to_the_access_token_still_in_hand(member):
     headers = await sync_to_async(bearer)(member)
-    await sync_to_async(ask_to_erase)(APIClient(headers={"Authorization": headers[0][1].decode()}), password=DEFAULT_PASSWORD)
+    await sync_to_async(ask_to_erase)(
+        APIClient(headers={"Authorization": headers[0][1].decode()}), password=DEFAULT_PASSWORD
+    )
     communicator = await connect("/ws/v1/events/", headers=headers)
     assert await closed_with(communicator) == 4401
     await communicator.disconnect()
@@ -164,6 +165,7 @@ async def test_a_ticket_taken_before_asking_opens_nothing_after(member):
     communicator = await connect(f"/ws/v1/events/?ticket={ticket}")
     assert await closed_with(communicator) == 4401
     await communicator.disconnect()
+
 
 def test_asking_ends_the_persons_dashboard_session_too(client_for, coach, organisation):
     browser = Client()
@@ -271,7 +273,6 @@ def test_a_firebase_account_has_no_password_to_confirm_with(client_for, firebase
     assert error_codes(response) == [("password", "wrong_password")]
     firebase_person.refresh_from_db()
     assert firebase_person.erasure_due_at is None
-
 
 
 def test_a_firebase_token_on_a_server_without_firebase_is_a_400_not_a_404(client_for, firebase_person):

@@ -12,12 +12,18 @@ from common.error_codes import ERROR_CODES
 from common.errors import Conflict, Invalid
 
 ROOT = Path(__file__).resolve().parent.parent
+# The server's own code: not tests, tools, migrations or anything hidden (.venv, caches).
 SOURCES = [
     path
     for path in ROOT.glob("*/**/*.py")
-    if path.parts[len(ROOT.parts)] not in {"tests", "bench", "tools", ".venv", "demo"} and "migrations" not in path.parts
+    if (parts := path.relative_to(ROOT).parts)[0] not in {"tests", "bench", "tools", "demo", "var"}
+    and "migrations" not in parts
+    and not any(part.startswith(".") for part in parts)
 ]
-RAISED = re.compile(r'code="([a-z_]+)"|FrameError\(\s*"([a-z_]+)"|\b_error\(\s*(?:\d{3},\s*)?"([a-z_]+)"|^TOO_LARGE = \("([a-z_]+)"', re.M)
+RAISED = re.compile(
+    r'code="([a-z_]+)"|FrameError\(\s*"([a-z_]+)"|\b_error\(\s*(?:\d{3},\s*)?"([a-z_]+)"|^TOO_LARGE = \("([a-z_]+)"',
+    re.M,
+)
 
 
 def raised_codes() -> set[str]:

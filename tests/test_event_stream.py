@@ -8,9 +8,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import ConnectionTicket
 from events.channels import user_group
+from events.frames import event_frame
 from events.models import Event, EventStream
-from events.services import event_frame, events_record
-from tests.ws_clients import closed_with, connect, fresh_channel_layer, frame, send  # noqa: F401
+from events.services import events_record
+from tests.ws_clients import closed_with, connect, frame, fresh_channel_layer, send  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_channel_layer")]
 
@@ -87,8 +88,13 @@ async def test_an_acknowledgement_arrives_live_on_the_recipients_stream(member, 
     communicator = await connect(STREAM, member)
     response = await sync_to_async(http(teammate).post)(
         "/api/v1/acknowledgements",
-        {"recipient": member.pk, "message": "Thanks for jumping in", "behaviour": "jumped_in",
-         "visibility": "team", "client_id": "5a1f4c5e-0000-4000-8000-000000000001"},
+        {
+            "recipient": member.pk,
+            "message": "Thanks for jumping in",
+            "behaviour": "jumped_in",
+            "visibility": "team",
+            "client_id": "5a1f4c5e-0000-4000-8000-000000000001",
+        },
         format="json",
     )
     assert response.status_code == 201

@@ -13,11 +13,11 @@ from common.errors import Conflict
 from events.models import Event
 from exercises.factories import ExerciseFactory, StepFactory
 from exercises.models import Exercise, Step
-from group_sessions.models import GroupSession, Share
+from group_sessions.models import GroupSession
 from group_sessions.services import session_advance, session_start
 from teams.factories import MembershipFactory
 from tests.conftest import error_codes
-from tests.ws_clients import closed_with, connect, fresh_channel_layer, frame, frame_of, send  # noqa: F401
+from tests.ws_clients import closed_with, connect, frame, frame_of, fresh_channel_layer, send  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_channel_layer")]
 
@@ -38,9 +38,7 @@ def http(user) -> APIClient:
 
 
 def start(lead, team) -> GroupSession:
-    session, _ = session_start(
-        lead=lead, team_id=team.pk, exercise_slug=group_exercise().slug, client_id=uuid.uuid4()
-    )
+    session, _ = session_start(lead=lead, team_id=team.pk, exercise_slug=group_exercise().slug, client_id=uuid.uuid4())
     return session
 
 
@@ -102,7 +100,9 @@ def test_starting_twice_with_the_same_client_id_is_one_session(lead, team):
 
 def test_a_member_cannot_start_a_session(member, team):
     response = http(member).post(
-        f"/api/v1/teams/{team.pk}/sessions", {"exercise": group_exercise().slug, "client_id": str(uuid.uuid4())}, format="json"
+        f"/api/v1/teams/{team.pk}/sessions",
+        {"exercise": group_exercise().slug, "client_id": str(uuid.uuid4())},
+        format="json",
     )
     assert response.status_code == 403
     assert error_codes(response) == [(None, "not_team_lead")]
@@ -115,7 +115,9 @@ def test_a_lead_of_another_team_cannot_start_one_for_this_team(team, organisatio
 
     other_lead = MembershipFactory(team=TeamFactory(organisation=organisation), role=Membership.Role.LEAD).user
     response = http(other_lead).post(
-        f"/api/v1/teams/{team.pk}/sessions", {"exercise": group_exercise().slug, "client_id": str(uuid.uuid4())}, format="json"
+        f"/api/v1/teams/{team.pk}/sessions",
+        {"exercise": group_exercise().slug, "client_id": str(uuid.uuid4())},
+        format="json",
     )
     assert response.status_code == 404
 
@@ -131,13 +133,23 @@ def test_only_a_group_exercise_runs_as_a_session(lead, team):
 
 def test_a_team_has_at_most_one_live_session(lead, team, live):
     response = http(lead).post(
-        f"/api/v1/teams/{team.pk}/sessions", {"exercise": group_exercise().slug, "client_id": str(uuid.uuid4())}, format="json"
+        f"/api/v1/teams/{team.pk}/sessions",
+        {"exercise": group_exercise().slug, "client_id": str(uuid.uuid4())},
+        format="json",
     )
     assert response.status_code == 409
     assert error_codes(response) == [(None, "session_already_live")]
 
 
-@pytest.mark.parametrize("body", [{}, {"exercise": "x"}, {"exercise": 5, "client_id": "nope"}, {"exercise": "x" * 500, "client_id": str(uuid.uuid4())}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"exercise": "x"},
+        {"exercise": 5, "client_id": "nope"},
+        {"exercise": "x" * 500, "client_id": str(uuid.uuid4())},
+    ],
+)
 def test_nonsense_start_input_is_refused(lead, team, body):
     assert http(lead).post(f"/api/v1/teams/{team.pk}/sessions", body, format="json").status_code == 400
     assert not GroupSession.objects.exists()

@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 from rest_framework.test import APIClient
 
 from tests.conftest import error_codes
-from tests.ws_clients import connect, fresh_channel_layer, frame, send  # noqa: F401
+from tests.ws_clients import connect, frame, fresh_channel_layer, send  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,7 +95,9 @@ def production_env(**overrides) -> dict:
 
 
 def manage(*args, env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "REFLECTION_KEYS", "ALLOWED_HOSTS", "DATABASE_URL"])

@@ -93,7 +93,9 @@ def same(values: list):
 def test_two_identical_reflections_at_once_make_one(client_for, member):
     for round_ in range(1, ROUNDS + 1):
         client_id = str(uuid.uuid4())
-        bodies = twice(client_for, member, "/api/v1/reflections", {"body": "Felt heard today.", "mood": 4, "client_id": client_id})
+        bodies = twice(
+            client_for, member, "/api/v1/reflections", {"body": "Felt heard today.", "mood": 4, "client_id": client_id}
+        )
 
         reflection_id = same([body["id"] for body in bodies])
         assert same([body["client_id"] for body in bodies]) == client_id
@@ -121,9 +123,9 @@ def test_two_identical_acknowledgements_at_once_make_one(client_for, member, tea
         bodies = twice(client_for, member, "/api/v1/acknowledgements", payload)
 
         acknowledgement_id = same([body["id"] for body in bodies])
-        assert list(Acknowledgement.objects.filter(sender=member, client_id=client_id).values_list("pk", flat=True)) == [
-            acknowledgement_id
-        ]
+        assert list(
+            Acknowledgement.objects.filter(sender=member, client_id=client_id).values_list("pk", flat=True)
+        ) == [acknowledgement_id]
         assert Acknowledgement.objects.filter(sender=member).count() == round_
         # The recipient hears about it once.
         told = Event.objects.filter(
@@ -136,7 +138,10 @@ def test_two_identical_orphan_posts_at_once_make_one(client_for, team, member):
     for round_ in range(1, ROUNDS + 1):
         client_id = str(uuid.uuid4())
         bodies = twice(
-            client_for, member, f"/api/v1/teams/{team.pk}/orphans", {"title": "The build is red", "client_id": client_id}
+            client_for,
+            member,
+            f"/api/v1/teams/{team.pk}/orphans",
+            {"title": "The build is red", "client_id": client_id},
         )
 
         orphan_id = same([body["id"] for body in bodies])

@@ -3,8 +3,8 @@ comes back (200) and nothing is written. Sent with a different body it is a clie
 409 `idempotency_conflict`, naming the first object, and still nothing is written."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 

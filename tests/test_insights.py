@@ -369,8 +369,12 @@ def a_busy_week_for(team, people):
     session_of(team, people)
     for poster, claimant in zip(people, people[1:] + people[:1], strict=True):
         OrphanFactory(
-            team=team, posted_by=poster, created_at=DURING, claimed_by=claimant,
-            first_claimed_at=DURING + timedelta(minutes=20), claimed_at=DURING + timedelta(minutes=20),
+            team=team,
+            posted_by=poster,
+            created_at=DURING,
+            claimed_by=claimant,
+            first_claimed_at=DURING + timedelta(minutes=20),
+            claimed_at=DURING + timedelta(minutes=20),
         )
 
 
@@ -558,8 +562,15 @@ def five_orphans_claimed_after(team, posters, claimants, minutes):
     for poster, claimant, wait in zip(posters, claimants, minutes, strict=True):
         claimed = DURING + timedelta(minutes=wait)
         OrphanFactory(
-            team=team, posted_by=poster, created_at=DURING, claimed_by=claimant, claimed_at=claimed,
-            first_claimed_at=claimed, first_claimed_by=claimant, done_at=claimed + timedelta(hours=1), status="done",
+            team=team,
+            posted_by=poster,
+            created_at=DURING,
+            claimed_by=claimant,
+            claimed_at=claimed,
+            first_claimed_at=claimed,
+            first_claimed_by=claimant,
+            done_at=claimed + timedelta(hours=1),
+            status="done",
         )
 
 
@@ -569,7 +580,10 @@ def test_orphans_posted_claimed_done_and_the_median_time_to_claim(client_for, co
     roll_up()
     orphans = team_week(read(client_for, coach, organisation), team)["orphans"]
     assert orphans == {
-        "posted": shown(5), "claimed": shown(5), "done": shown(5), "median_minutes_to_claim": shown(30.0),
+        "posted": shown(5),
+        "claimed": shown(5),
+        "done": shown(5),
+        "median_minutes_to_claim": shown(30.0),
     }
 
 
@@ -685,9 +699,16 @@ def a_team_full_of_secrets(organisation):
         Share.objects.create(session=session, step=1, author=person, text=SECRETS["share"], created_at=DURING)
     for poster, claimant in zip(people, people[1:] + people[:1], strict=True):
         OrphanFactory(
-            team=team, posted_by=poster, title=SECRETS["orphan title"], detail=SECRETS["orphan detail"],
-            done_note=SECRETS["orphan note"], created_at=DURING, claimed_by=claimant, status="done",
-            claimed_at=DURING + timedelta(minutes=5), first_claimed_at=DURING + timedelta(minutes=5),
+            team=team,
+            posted_by=poster,
+            title=SECRETS["orphan title"],
+            detail=SECRETS["orphan detail"],
+            done_note=SECRETS["orphan note"],
+            created_at=DURING,
+            claimed_by=claimant,
+            status="done",
+            claimed_at=DURING + timedelta(minutes=5),
+            first_claimed_at=DURING + timedelta(minutes=5),
             done_at=DURING + timedelta(minutes=30),
         )
     roll_up()
@@ -763,7 +784,12 @@ def test_every_json_look_is_recorded_with_who_which_organisation_and_when(client
     ask(client_for, coach, organisation)
     view = InsightView.objects.get()
     assert (view.coach, view.organisation, view.team, view.format, view.weeks, view.at) == (
-        coach, organisation, None, "json", f"{WEEK}..{WEEK}", AFTER,
+        coach,
+        organisation,
+        None,
+        "json",
+        f"{WEEK}..{WEEK}",
+        AFTER,
     )
 
 
@@ -805,8 +831,14 @@ def test_nobody_can_change_a_look_in_the_admin(staff_admin, coach, organisation)
     look = recorded_look(coach, organisation)
     response = dashboard_for(staff_admin).post(
         f"/admin/insights/insightview/{look.pk}/change/",
-        {"coach": coach.pk, "organisation": organisation.pk, "weeks": "2020-W01..2020-W01", "format": "csv",
-         "at_0": "2020-01-01", "at_1": "00:00:00"},
+        {
+            "coach": coach.pk,
+            "organisation": organisation.pk,
+            "weeks": "2020-W01..2020-W01",
+            "format": "csv",
+            "at_0": "2020-01-01",
+            "at_1": "00:00:00",
+        },
     )
     assert response.status_code == 403
     look.refresh_from_db()

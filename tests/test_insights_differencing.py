@@ -146,9 +146,7 @@ def two_published_teams_and_one_of_four(organisation):
     return {"published": [alders, birches], "small": cedars}
 
 
-@pytest.mark.parametrize(
-    "measure", ["members", "active", "mood_reporters", "completions_by_theme.curiosity"]
-)
+@pytest.mark.parametrize("measure", ["members", "active", "mood_reporters", "completions_by_theme.curiosity"])
 def test_the_organisation_minus_its_published_teams_reveals_nothing_of_a_team_of_four(
     client_for, coach, organisation, two_published_teams_and_one_of_four, measure
 ):
@@ -204,9 +202,7 @@ def test_one_team_asked_alone_and_the_whole_organisation_differ_only_by_the_othe
     everyone = read(client_for, coach, organisation)
     alders_alone = read(client_for, coach, organisation, f"{ONE_WEEK}&team={alders.pk}")
 
-    recovered = subtract(
-        value(organisation_week(everyone), "active"), value(organisation_week(alders_alone), "active")
-    )
+    recovered = subtract(value(organisation_week(everyone), "active"), value(organisation_week(alders_alone), "active"))
 
     assert recovered == value(team_week(everyone, birches), "active") == 5  # Birches, already shown; no Cedars
 
@@ -373,7 +369,9 @@ def test_a_team_coachs_organisation_row_covers_only_their_team(client_for, organ
 # Two teams that differ by one person
 
 
-def test_two_published_teams_that_differ_by_one_person_do_not_give_away_that_persons_mood(client_for, coach, organisation):
+def test_two_published_teams_that_differ_by_one_person_do_not_give_away_that_persons_mood(
+    client_for, coach, organisation
+):
     """A team and the same team plus one (say, a squad and its whole department): both are at
     least k, but subtracting one from the other would isolate the one extra person."""
     squad, people = team_of(5, organisation, name="Squad")

@@ -17,9 +17,10 @@ from exercises.factories import ExerciseFactory, RunFactory, StepFactory
 from exercises.models import Exercise, Step
 from exercises.services import run_complete, run_start
 from group_sessions.services import session_connect, session_end, session_start
+from nudges.clock import nudges_plan
+from nudges.delivery import nudges_deliver
+from nudges.kinds import render
 from nudges.models import DeliveryAttempt, Device, Kind, Nudge, Preferences
-from nudges.services import nudges_deliver, nudges_plan
-from nudges.texts import render
 from reflections.factories import ReflectionFactory
 from teams.factories import MembershipFactory, TeamFactory
 from teams.models import Membership
@@ -151,8 +152,12 @@ def test_each_person_gets_their_own_chosen_daily_time():
 
     plan(NOON_UTC)  # 02:00 on 11 June in Kiritimati
 
-    assert daily_nudges(early).get(planned_for=date(2026, 6, 11)).due_at == local("Pacific/Kiritimati", 2026, 6, 11, 7, 30)
-    assert daily_nudges(late).get(planned_for=date(2026, 6, 11)).due_at == local("Pacific/Kiritimati", 2026, 6, 11, 18, 0)
+    assert daily_nudges(early).get(planned_for=date(2026, 6, 11)).due_at == local(
+        "Pacific/Kiritimati", 2026, 6, 11, 7, 30
+    )
+    assert daily_nudges(late).get(planned_for=date(2026, 6, 11)).due_at == local(
+        "Pacific/Kiritimati", 2026, 6, 11, 18, 0
+    )
 
 
 def test_planning_again_never_makes_a_second_nudge_for_the_same_day():
@@ -371,7 +376,9 @@ def test_by_default_a_third_nudge_in_a_day_is_skipped():
         acknowledge(colleague, someone, utc(2026, 6, 10, hour, 1))
         deliver(utc(2026, 6, 10, hour, 10))
 
-    statuses = list(Nudge.objects.filter(user=someone, kind=Kind.SEEN).order_by("due_at").values_list("status", "reason"))
+    statuses = list(
+        Nudge.objects.filter(user=someone, kind=Kind.SEEN).order_by("due_at").values_list("status", "reason")
+    )
     assert statuses == [(SENT, ""), (SENT, ""), (SKIPPED, "daily_cap")]
 
 
@@ -785,7 +792,13 @@ FACTS = {
     Kind.SESSION_STARTED: {"started_by": "Ana", "title": "Retro", "team": "Platform"},
     Kind.WEEKLY_LOOKBACK: {"exercises": 2, "acknowledgements": 4},
     Kind.RECONNECT: {"name": "Cy"},
+    Kind.ORPHAN_CLAIMED: {"name": "Dee", "title": "The flaky build"},
+    Kind.ORPHAN_REMINDER: {"title": "The flaky build"},
 }
+
+
+def test_the_french_check_covers_every_kind():
+    assert set(FACTS) == set(Kind)
 
 
 def test_every_kind_of_nudge_has_a_french_text():

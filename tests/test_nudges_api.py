@@ -345,7 +345,11 @@ def test_changing_some_preferences_keeps_the_rest(client_for, member):
     assert hhmm(client.get(PREFERENCES).json()) == expected
     saved = Preferences.objects.get(user=member)
     assert (saved.seen, saved.daily_exercise_at, saved.quiet_start, saved.quiet_end, saved.daily_cap) == (
-        False, time(7, 15), time(22, 30), time(6, 45), 5,
+        False,
+        time(7, 15),
+        time(22, 30),
+        time(6, 45),
+        5,
     )
 
 

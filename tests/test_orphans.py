@@ -1,4 +1,4 @@
-""""Leave it with me": posting a problem nobody owns, claiming it, releasing it, marking it done,
+""" "Leave it with me": posting a problem nobody owns, claiming it, releasing it, marking it done,
 a lead reopening a quiet claim; who may do each, what every illegal step answers, what the team
 sees on its feed, the jump-in acknowledgement, the nudges, and the team's weekly figures."""
 
@@ -18,8 +18,8 @@ from acknowledgements.factories import AcknowledgementFactory
 from acknowledgements.models import Acknowledgement
 from common.errors import Conflict
 from events.models import Event
+from nudges.delivery import nudges_deliver
 from nudges.models import Kind, Nudge
-from nudges.services import nudges_deliver
 from orphans.factories import OrphanFactory
 from orphans.models import Activity, Orphan
 from orphans.services import orphan_claim, orphan_done, orphan_post, orphan_release, orphan_reopen

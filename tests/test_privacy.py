@@ -60,8 +60,17 @@ def test_the_export_holds_everything_about_me(client_for, member, teammate, team
     a_full_life(member, teammate, team)
     body = client_for(member).get("/api/v1/me/export").json()
     assert body["profile"]["email"] == member.email
-    for part in ("runs", "acknowledgements_sent", "acknowledgements_received", "reactions", "devices", "nudges",
-                 "session_answers", "orphans_posted", "memberships"):
+    for part in (
+        "runs",
+        "acknowledgements_sent",
+        "acknowledgements_received",
+        "reactions",
+        "devices",
+        "nudges",
+        "session_answers",
+        "orphans_posted",
+        "memberships",
+    ):
         assert len(body[part]) >= 1, part
 
 
@@ -114,7 +123,9 @@ def test_a_live_session_ends_when_its_facilitator_is_erased(client_for, lead, te
 
 
 def test_insight_counts_survive_erasure(client_for, member, team):
-    TeamWeek.objects.create(team=team, week_start="2026-03-02", members=6, figures={"active": {"value": 6, "people": 6}})
+    TeamWeek.objects.create(
+        team=team, week_start="2026-03-02", members=6, figures={"active": {"value": 6, "people": 6}}
+    )
     erase(client_for(member))
     assert TeamWeek.objects.get(team=team).figures["active"]["value"] == 6
 

@@ -19,7 +19,10 @@ def test_an_unknown_environment_refuses_to_start_naming_the_allowed_ones(value):
 
 def test_an_empty_environment_is_development():
     result = manage(
-        "shell", "--no-imports", "-c", "from django.conf import settings; print(settings.PRODUCTION)",
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.PRODUCTION)",
         env=production_env(DJANGO_ENV=""),
     )
 

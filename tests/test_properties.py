@@ -29,8 +29,9 @@ from exercises.factories import ExerciseFactory, ThemeFactory
 from exercises.models import Exercise, Run
 from exercises.selectors import RECENT_RUNS_AVOIDED, recommendation_for
 from exercises.services import run_start
+from nudges.clock import nudges_plan
 from nudges.models import Kind, Nudge, Preferences
-from nudges.services import _in_quiet_hours, _quiet_hours_end, nudges_plan
+from nudges.recheck import _in_quiet_hours, _quiet_hours_end
 from orphans.factories import OrphanFactory
 from orphans.models import Activity, Orphan
 from orphans.services import orphan_post
@@ -79,10 +80,26 @@ ZONES = sorted(available_timezones())
 # Zones with unusual rules: a 30-minute DST, a 2-hour DST, changes at midnight, a day skipped
 # (Samoa, December 2011), negative DST, a permanent move by 2 hours (Chita, 2014).
 AWKWARD_ZONES = [
-    "Europe/London", "Europe/Berlin", "America/New_York", "America/Santiago", "America/Havana",
-    "Asia/Beirut", "Asia/Gaza", "Asia/Tehran", "Australia/Lord_Howe", "Antarctica/Troll",
-    "Pacific/Apia", "Pacific/Chatham", "America/St_Johns", "Europe/Dublin", "Asia/Chita",
-    "Europe/Moscow", "Africa/Casablanca", "Australia/Sydney", "Asia/Kolkata", "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Santiago",
+    "America/Havana",
+    "Asia/Beirut",
+    "Asia/Gaza",
+    "Asia/Tehran",
+    "Australia/Lord_Howe",
+    "Antarctica/Troll",
+    "Pacific/Apia",
+    "Pacific/Chatham",
+    "America/St_Johns",
+    "Europe/Dublin",
+    "Asia/Chita",
+    "Europe/Moscow",
+    "Africa/Casablanca",
+    "Australia/Sydney",
+    "Asia/Kolkata",
+    "UTC",
 ]
 zone_names = st.one_of(st.sampled_from(AWKWARD_ZONES), st.sampled_from(ZONES))
 years = st.integers(min_value=2000, max_value=2037)
@@ -167,8 +184,11 @@ quarter_hours = st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 
 
 
 @checked(400)
-@given(moment=st.one_of(times_of_day, quarter_hours), start=st.one_of(times_of_day, quarter_hours),
-       end=st.one_of(times_of_day, quarter_hours))
+@given(
+    moment=st.one_of(times_of_day, quarter_hours),
+    start=st.one_of(times_of_day, quarter_hours),
+    end=st.one_of(times_of_day, quarter_hours),
+)
 @example(moment=time(23, 0), start=time(22, 0), end=time(7, 0))
 @example(moment=time(7, 0), start=time(22, 0), end=time(7, 0))
 @example(moment=time(22, 0), start=time(22, 0), end=time(22, 0))
@@ -324,7 +344,9 @@ def test_the_planner_plans_one_daily_nudge_per_local_day_across_a_clock_change(p
         for now in ticks:
             nudges_plan(now=now)
         planned = list(
-            Nudge.objects.filter(user__in=people, kind=Kind.DAILY_EXERCISE).values_list("user_id", "planned_for", "due_at")
+            Nudge.objects.filter(user__in=people, kind=Kind.DAILY_EXERCISE).values_list(
+                "user_id", "planned_for", "due_at"
+            )
         )
 
     due_on: dict[tuple[int, date], list[tuple[date, datetime]]] = {}
@@ -399,7 +421,9 @@ def test_the_daily_pick_rotates_themes_avoids_repeats_and_holds_all_day(catalogu
             oldest_theme = min(theme_last_done.get(e.theme_id, never) for e in fresh)
             assert theme_last_done.get(pick.theme_id, never) == oldest_theme
             same_theme = [e for e in fresh if e.theme_id == pick.theme_id]
-            assert exercise_last_done.get(pick.pk, never) == min(exercise_last_done.get(e.pk, never) for e in same_theme)
+            assert exercise_last_done.get(pick.pk, never) == min(
+                exercise_last_done.get(e.pk, never) for e in same_theme
+            )
             # Doing it today (at any hour) does not change today's pick.
             completed = datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(zone))
             Run.objects.create(user=person, exercise=pick, client_id=uuid.uuid4(), completed_at=completed)
@@ -468,8 +492,12 @@ def test_following_next_through_received_acknowledgements_gives_each_once_newest
         at = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
         made = Acknowledgement.objects.bulk_create(
             Acknowledgement(
-                organisation=organisation, sender=sender if i % 3 else me, recipient=me if i % 3 else sender,
-                message="Thank you", behaviour="helped", client_id=uuid.uuid4(),
+                organisation=organisation,
+                sender=sender if i % 3 else me,
+                recipient=me if i % 3 else sender,
+                message="Thank you",
+                behaviour="helped",
+                client_id=uuid.uuid4(),
                 created_at=at if same_instant else at + timedelta(minutes=i),
             )
             for i in range(rows)
@@ -496,7 +524,9 @@ feed_items = st.lists(
 @given(
     items=feed_items,
     instants=st.lists(
-        st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 1, 2)).map(lambda d: d.replace(tzinfo=UTC)),
+        st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 1, 2)).map(
+            lambda d: d.replace(tzinfo=UTC)
+        ),
         min_size=1,
         max_size=4,
     ),
@@ -517,9 +547,15 @@ def test_following_next_through_the_team_feed_gives_each_item_once_newest_first(
             if kind in ("acknowledgement", "private", "hidden"):
                 sender, recipient = (member, teammate) if n % 2 else (teammate, outsider)
                 acknowledgement = Acknowledgement.objects.create(
-                    organisation=team.organisation, sender=sender, recipient=recipient, message="Seen",
-                    behaviour="helped", visibility="private" if kind == "private" else "team",
-                    hidden_by_recipient=kind == "hidden", client_id=uuid.uuid4(), created_at=at,
+                    organisation=team.organisation,
+                    sender=sender,
+                    recipient=recipient,
+                    message="Seen",
+                    behaviour="helped",
+                    visibility="private" if kind == "private" else "team",
+                    hidden_by_recipient=kind == "hidden",
+                    client_id=uuid.uuid4(),
+                    created_at=at,
                 )
                 if kind == "acknowledgement":
                     shown.append((at, ACKNOWLEDGEMENT, acknowledgement.pk, "acknowledgement"))
@@ -548,14 +584,14 @@ def test_reflections_with_repeated_client_ids_make_one_row_each(sequence):
     with rolled_back():
         author = UserFactory()
         first: dict[uuid.UUID, tuple[int, str]] = {}
-        for n, index in enumerate(sequence):
+        for index in sequence:
             client_id = client_id_pool[index]
             body = f"Attempt {index}"
             reflection, created = reflection_create(author=author, body=body, client_id=client_id, mood=index % 5 + 1)
             assert created == (client_id not in first)
             first.setdefault(client_id, (reflection.pk, body))
             # A repeat answers with the first row, as it was first written.
-            assert (reflection.pk, reflection_body(reflection)) == first[client_id]
+            assert (reflection.pk, reflection_body(reflection=reflection)) == first[client_id]
         assert Reflection.objects.filter(author=author).count() == len(set(sequence))
 
 
@@ -567,12 +603,16 @@ def test_acknowledgements_with_repeated_client_ids_make_one_row_each(sequence):
         sender, recipient = UserFactory(organisation=organisation), UserFactory(organisation=organisation)
         client = client_for(sender)
         first: dict[uuid.UUID, tuple[int, str]] = {}
-        for n, index in enumerate(sequence):
+        for index in sequence:
             client_id = client_id_pool[index]
             response = client.post(
                 "/api/v1/acknowledgements",
-                {"recipient": recipient.pk, "message": f"Thanks, take {index}", "behaviour": "helped",
-                 "client_id": str(client_id)},
+                {
+                    "recipient": recipient.pk,
+                    "message": f"Thanks, take {index}",
+                    "behaviour": "helped",
+                    "client_id": str(client_id),
+                },
                 format="json",
             )
             assert response.status_code == (200 if client_id in first else 201), response.content
@@ -589,7 +629,7 @@ def test_runs_with_repeated_client_ids_make_one_row_each(sequence):
         person = UserFactory()
         exercises = [ExerciseFactory(), ExerciseFactory()]
         first: dict[uuid.UUID, tuple[int, int]] = {}
-        for n, index in enumerate(sequence):
+        for index in sequence:
             client_id = client_id_pool[index]
             exercise = exercises[index % 2]
             run, created = run_start(user=person, exercise_slug=exercise.slug, client_id=client_id)
@@ -611,13 +651,16 @@ def test_orphans_with_repeated_client_ids_make_one_row_each(sequence):
             client_id = client_id_pool[index]
             if n % 2:
                 response = client.post(
-                    f"/api/v1/teams/{team.pk}/orphans", {"title": f"Problem {index}", "client_id": str(client_id)},
+                    f"/api/v1/teams/{team.pk}/orphans",
+                    {"title": f"Problem {index}", "client_id": str(client_id)},
                     format="json",
                 )
                 assert response.status_code == (200 if client_id in first else 201), response.content
                 orphan_id = response.json()["id"]
             else:
-                orphan, created = orphan_post(user=poster, team_id=team.pk, title=f"Problem {index}", client_id=client_id)
+                orphan, created = orphan_post(
+                    user=poster, team_id=team.pk, title=f"Problem {index}", client_id=client_id
+                )
                 assert created == (client_id not in first)
                 orphan_id = orphan.pk
             assert first.setdefault(client_id, orphan_id) == orphan_id

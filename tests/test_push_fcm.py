@@ -12,8 +12,8 @@ import responses
 from django.utils import timezone
 
 from accounts.firebase import firebase_app
+from nudges.delivery import MAX_ATTEMPTS, nudges_deliver
 from nudges.models import DeliveryAttempt, Device, Kind, Nudge
-from nudges.services import MAX_ATTEMPTS, nudges_deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,10 @@ UNAVAILABLE = (503, "UNAVAILABLE", "UNAVAILABLE", {})
 @pytest.fixture
 def nudge(member):
     return Nudge.objects.create(
-        user=member, kind=Kind.SESSION_STARTED, dedupe_key="t:1", due_at=timezone.now() - timedelta(seconds=1),
+        user=member,
+        kind=Kind.SESSION_STARTED,
+        dedupe_key="t:1",
+        due_at=timezone.now() - timedelta(seconds=1),
         context={"session_id": 0, "started_by": "Morgan", "title": "Check-in", "team": "North"},
     )
 
@@ -69,7 +72,7 @@ def nudge(member):
 @pytest.fixture(autouse=True)
 def _session_is_live(monkeypatch):
     # The session_started kind checks its session is still live; these tests are about FCM.
-    monkeypatch.setattr("nudges.services._still_relevant", lambda nudge, user, local: "")
+    monkeypatch.setattr("nudges.recheck._still_relevant", lambda nudge, user, local: "")
 
 
 def device(user, token, platform=Device.Platform.ANDROID):

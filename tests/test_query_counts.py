@@ -45,20 +45,26 @@ def grows_flat(client, path, add_rows, expected: int) -> None:
 
 def test_profile(client_for, member, organisation):
     grows_flat(
-        client_for(member), "/api/v1/me",
-        lambda n: [MembershipFactory(user=member, team=TeamFactory(organisation=organisation)) for _ in range(n)], 4,
+        client_for(member),
+        "/api/v1/me",
+        lambda n: [MembershipFactory(user=member, team=TeamFactory(organisation=organisation)) for _ in range(n)],
+        4,
     )
 
 
 def test_my_teams(client_for, member, organisation):
     grows_flat(
-        client_for(member), "/api/v1/teams",
-        lambda n: [MembershipFactory(user=member, team=TeamFactory(organisation=organisation)) for _ in range(n)], 2,
+        client_for(member),
+        "/api/v1/teams",
+        lambda n: [MembershipFactory(user=member, team=TeamFactory(organisation=organisation)) for _ in range(n)],
+        2,
     )
 
 
 def test_a_team_with_its_members(client_for, member, team):
-    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}", lambda n: MembershipFactory.create_batch(n, team=team), 3)
+    grows_flat(
+        client_for(member), f"/api/v1/teams/{team.pk}", lambda n: MembershipFactory.create_batch(n, team=team), 3
+    )
 
 
 def test_the_team_feed(client_for, member, teammate, team):
@@ -90,15 +96,19 @@ def test_a_teams_orphan_figures(client_for, member, team):
 
 def test_acknowledgements_received(client_for, member, teammate):
     grows_flat(
-        client_for(member), "/api/v1/acknowledgements/received",
-        lambda n: add_acknowledgements(n=n, sender=teammate, recipient=member), 3,
+        client_for(member),
+        "/api/v1/acknowledgements/received",
+        lambda n: add_acknowledgements(n=n, sender=teammate, recipient=member),
+        3,
     )
 
 
 def test_acknowledgements_sent(client_for, member, teammate):
     grows_flat(
-        client_for(member), "/api/v1/acknowledgements/sent",
-        lambda n: add_acknowledgements(n=n, sender=member, recipient=teammate), 3,
+        client_for(member),
+        "/api/v1/acknowledgements/sent",
+        lambda n: add_acknowledgements(n=n, sender=member, recipient=teammate),
+        3,
     )
 
 

@@ -11,7 +11,7 @@ from group_sessions.factories import GroupSessionFactory
 from group_sessions.models import Connection
 from group_sessions.selectors import present_user_ids
 from realtime.consumers import EventStreamConsumer, SessionRoomConsumer
-from tests.ws_clients import WAIT, closed_with, connect, fresh_channel_layer, frame, frame_of, send  # noqa: F401
+from tests.ws_clients import WAIT, closed_with, connect, frame, frame_of, fresh_channel_layer, send  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_channel_layer")]
 

@@ -77,7 +77,7 @@ def test_a_person_writes_a_reflection_with_mood_energy_themes_and_their_run(clie
     assert reflection.author == member
     assert set(reflection.themes.all()) == {calm, courage}
     assert reflection.run == run
-    assert reflection_body(reflection) == data["body"]
+    assert reflection_body(reflection=reflection) == data["body"]
 
 
 def test_a_reflection_needs_only_a_body_and_a_client_id(client_for, member):
@@ -98,7 +98,7 @@ def test_a_reflection_keeps_its_line_breaks_and_surrounding_spaces(client_for, m
 
     assert response.status_code == 201
     assert response.json()["body"] == text
-    assert reflection_body(Reflection.objects.get()) == text
+    assert reflection_body(reflection=Reflection.objects.get()) == text
 
 
 def test_a_body_of_exactly_ten_thousand_characters_is_accepted(client_for, member):
@@ -125,9 +125,7 @@ def test_sending_the_same_client_id_again_returns_the_first_reflection(client_fo
     assert Reflection.objects.count() == 1
 
 
-def test_two_people_may_use_the_same_client_id_without_seeing_each_others_reflection(
-    client_for, member, teammate
-):
+def test_two_people_may_use_the_same_client_id_without_seeing_each_others_reflection(client_for, member, teammate):
     client_id = str(uuid.uuid4())
     mine, theirs = payload(client_id=client_id), payload(client_id=client_id)
 
@@ -411,7 +409,7 @@ def test_changing_the_body_re_encrypts_it_and_keeps_the_ratings(client_for, memb
     reflection.refresh_from_db()
     assert reflection.body_ciphertext != old_ciphertext
     assert new_text not in reflection.body_ciphertext
-    assert reflection_body(reflection) == new_text
+    assert reflection_body(reflection=reflection) == new_text
     assert (reflection.mood, reflection.energy) == (3, 3)
 
 
@@ -553,9 +551,7 @@ def test_a_reflection_cannot_be_moved_onto_another_persons_run(client_for, membe
     reflection = ReflectionFactory(author=member, run=RunFactory(user=member))
     before = snapshot(reflection)
 
-    response = client_for(member).patch(
-        detail(reflection.pk), {"run": RunFactory(user=teammate).pk}, format="json"
-    )
+    response = client_for(member).patch(detail(reflection.pk), {"run": RunFactory(user=teammate).pk}, format="json")
 
     assert response.status_code == 400
     assert error_codes(response) == [("run", "run_not_found")]
@@ -787,15 +783,13 @@ def test_new_reflections_are_written_under_the_first_key(client_for, member, set
         Fernet(old_key.encode()).decrypt(ciphertext.encode())
 
 
-def test_without_rotation_dropping_the_old_key_leaves_old_reflections_unreadable(
-    member, settings, old_key, new_key
-):
+def test_without_rotation_dropping_the_old_key_leaves_old_reflections_unreadable(member, settings, old_key, new_key):
     reflection = ReflectionFactory(author=member)
 
     settings.REFLECTION_KEYS = [new_key]
 
     with pytest.raises(InvalidToken):
-        reflection_body(reflection)
+        reflection_body(reflection=reflection)
 
 
 def test_after_rotating_keys_reflections_read_with_only_the_new_key(
@@ -832,7 +826,7 @@ def test_rotation_reaches_every_reflection_across_batches(member, settings, old_
     settings.REFLECTION_KEYS = [new_key]
 
     assert rotated == 5
-    assert {reflection.pk: reflection_body(reflection) for reflection in Reflection.objects.all()} == texts
+    assert {reflection.pk: reflection_body(reflection=reflection) for reflection in Reflection.objects.all()} == texts
 
 
 def test_rotating_twice_is_harmless(member, settings, old_key, new_key):

@@ -88,7 +88,9 @@ async def test_a_lead_on_one_process_steps_a_member_on_the_other(two_servers, le
 
     async with (
         websockets.connect(f"ws://{first}/ws/v1/sessions/{session_id}/", additional_headers=lead_auth) as lead_room,
-        websockets.connect(f"ws://{second}/ws/v1/sessions/{session_id}/", additional_headers=member_auth) as member_room,
+        websockets.connect(
+            f"ws://{second}/ws/v1/sessions/{session_id}/", additional_headers=member_auth
+        ) as member_room,
     ):
         snapshot = (await next_frame(lead_room, "snapshot"))["session"]
         await next_frame(member_room, "snapshot")
@@ -107,8 +109,13 @@ async def test_an_acknowledgement_posted_on_one_process_reaches_a_stream_on_the_
         sent = await asyncio.to_thread(
             requests.post,
             f"http://{first}/api/v1/acknowledgements",
-            json={"recipient": member.pk, "message": "You saw what I meant", "behaviour": "saw_me",
-                  "visibility": "private", "client_id": str(uuid.uuid4())},
+            json={
+                "recipient": member.pk,
+                "message": "You saw what I meant",
+                "behaviour": "saw_me",
+                "visibility": "private",
+                "client_id": str(uuid.uuid4()),
+            },
             headers=teammate_auth,
             timeout=WAIT,
         )

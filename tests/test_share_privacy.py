@@ -4,10 +4,11 @@ otherwise, and nothing in the revealed round follows the order in which people a
 import pytest
 from asgiref.sync import sync_to_async
 
-from group_sessions.selectors import round_for, session_for_member
+from group_sessions.frames import round_for
+from group_sessions.selectors import session_for_member
 from group_sessions.services import round_answer, round_reveal, session_advance, session_end
 from tests.test_group_sessions import joined, start, step_to
-from tests.ws_clients import fresh_channel_layer, frame_of, send  # noqa: F401
+from tests.ws_clients import frame_of, fresh_channel_layer, send  # noqa: F401
 
 TEXTS = ["I was scared to say it", "I did not know who to ask", "I felt left out"]
 start_async = sync_to_async(start)

@@ -273,7 +273,6 @@ def test_a_refresh_token_is_not_an_access_token(member):
     assert error_codes(response) == [(None, "token_invalid")]
 
 
-
 @pytest.mark.parametrize("path", ["/api/v1/auth/token/refresh", "/api/v1/auth/logout"])
 def test_a_bad_refresh_token_answers_token_invalid_once(path, member):
     access_as_refresh = str(AccessToken.for_user(member))
@@ -281,6 +280,7 @@ def test_a_bad_refresh_token_answers_token_invalid_once(path, member):
         response = APIClient().post(path, {"refresh": token}, format="json")
         assert response.status_code == 401
         assert error_codes(response) == [(None, "token_invalid")]
+
 
 def test_a_disabled_accounts_password_is_refused_like_a_wrong_one():
     person = UserFactory(is_active=False)

@@ -5,25 +5,32 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
+from django_tasks.base import Task
 
+from events.tasks import prune_events
+from insights.tasks import roll_up_insights
+from nudges.tasks import deliver_nudges, plan_nudges
+from privacy.tasks import carry_out_erasures
 from worker.models import PeriodicRun
 
 
 @dataclass(frozen=True)
 class Job:
-    name: str
+    task: Task
     every: timedelta
-    task: str
+
+    @property
+    def name(self) -> str:
+        return self.task.name
 
 
 JOBS = (
-    Job("plan_nudges", timedelta(minutes=5), "nudges.tasks.plan_nudges"),
+    Job(plan_nudges, every=timedelta(minutes=5)),
     # Event-driven nudges are enqueued at once; this catches deferred ones and retries.
-    Job("deliver_nudges", timedelta(seconds=20), "nudges.tasks.deliver_nudges"),
-    Job("prune_events", timedelta(hours=6), "events.tasks.prune_events"),
-    Job("roll_up_insights", timedelta(hours=1), "insights.tasks.roll_up_insights"),
-    Job("carry_out_erasures", timedelta(minutes=15), "privacy.tasks.carry_out_erasures"),
+    Job(deliver_nudges, every=timedelta(seconds=20)),
+    Job(prune_events, every=timedelta(hours=6)),
+    Job(roll_up_insights, every=timedelta(hours=1)),
+    Job(carry_out_erasures, every=timedelta(minutes=15)),
 )
 
 
@@ -37,7 +44,7 @@ def enqueue_due_jobs(*, now: datetime | None = None) -> list[str]:
             with transaction.atomic():
                 PeriodicRun.objects.create(job=job.name, slot=slot)
                 PeriodicRun.objects.filter(job=job.name, slot__lt=slot).delete()
-                import_string(job.task).enqueue()
+                job.task.enqueue()
         except IntegrityError:
             continue  # another worker has this slot
         enqueued.append(job.name)

@@ -81,7 +81,7 @@ def _requests(path: str, method: str, operation: dict, real: dict[str, str]):
             yield path.format(**{name: quote(shape) for name in path_names}), {}, None
         for parameter in (p for p in parameters if p["in"] == "query"):
             yield real_path, {parameter["name"]: shape}, None
-    for parameter in (p for p in parameters if p["in"] == "query" and p["name"] == "cursor"):
+    if any(p["in"] == "query" and p["name"] == "cursor" for p in parameters):
         for cursor in CURSORS:
             yield real_path, {"cursor": cursor}, None
     if "requestBody" in operation or method in ("POST", "PATCH", "PUT"):

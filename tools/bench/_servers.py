@@ -7,7 +7,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.daphne import daphne_processes as _daphne_processes  # noqa: E402
@@ -36,7 +36,9 @@ def setup_django(*, create: bool = True) -> None:
 
 @contextmanager
 def daphne_processes(count: int):
-    with _daphne_processes(count, env={"DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "LOG_LEVEL": "WARNING"}) as servers:
+    with _daphne_processes(
+        count, env={"DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "LOG_LEVEL": "WARNING"}
+    ) as servers:
         yield servers
 
 

@@ -1,7 +1,7 @@
 """Load: simulated phones with a real HTTP and WebSocket client mix, then an exactly-once audit.
 
-    .venv/bin/python bench/load.py --setup embedded [--base-url http://127.0.0.1:8000] [--phones 200] [--duration 300]
-    .venv/bin/python bench/load.py --setup scaled [--phones 200] [--duration 300]
+    .venv/bin/python tools/bench/load.py --setup embedded [--base-url http://127.0.0.1:8000] [--phones 200] [--duration 300]
+    .venv/bin/python tools/bench/load.py --setup scaled [--phones 200] [--duration 300]
 
 `embedded` drives a server already started with `PORT=... make run` (demo people member1..17 and
 the lead, password humble-demo). `scaled` starts its own: a fresh PostgreSQL database with the
@@ -42,7 +42,6 @@ os.environ.setdefault("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
 
 import _load_client as lc  # noqa: E402
 from _servers import percentile, raise_file_limit  # noqa: E402
-
 
 # What the phones created, to audit afterwards
 
@@ -86,7 +85,9 @@ class Ledger:
 
 
 class Phone:
-    def __init__(self, index: int, account: lc.Account, base: str, client, stats: lc.Stats, ledger: Ledger, themes, think):
+    def __init__(
+        self, index: int, account: lc.Account, base: str, client, stats: lc.Stats, ledger: Ledger, themes, think
+    ):
         self.index, self.account, self.base, self.client = index, account, base, client
         self.stats, self.ledger, self.themes, self.think = stats, ledger, themes, think
         self.random = random.Random(index)
@@ -110,8 +111,14 @@ class Phone:
             answers = await asyncio.gather(self.call("POST", path, name, body), self.call("POST", path, name, body))
             self._note(creation, answers)
             codes = sorted(a.status_code for a in answers if a is not None)
-            if len(codes) == 2 and all(code in (200, 201) for code in codes) and (codes != [200, 201] or len(creation.ids) != 1):
-                self.ledger.mismatches.append(f"{creation.kind} {creation.client_id} double tap: {codes} ids {creation.ids}")
+            if (
+                len(codes) == 2
+                and all(code in (200, 201) for code in codes)
+                and (codes != [200, 201] or len(creation.ids) != 1)
+            ):
+                self.ledger.mismatches.append(
+                    f"{creation.kind} {creation.client_id} double tap: {codes} ids {creation.ids}"
+                )
         else:
             self._note(creation, [await self.call("POST", path, name, body)])
         for attempt in range(2):
@@ -124,9 +131,15 @@ class Phone:
             before = set(creation.ids)
             answer = await self.call("POST", path, f"{name} (repeat, same client_id)", body)
             self._note(creation, [answer])
-            if answer is not None and answer.status_code in (200, 201) and (answer.status_code != 200 or creation.ids != before):
+            if (
+                answer is not None
+                and answer.status_code in (200, 201)
+                and (answer.status_code != 200 or creation.ids != before)
+            ):
                 status = answer.status_code if answer is not None else "transport"
-                self.ledger.mismatches.append(f"{creation.kind} {creation.client_id} repeat: {status} ids {creation.ids}")
+                self.ledger.mismatches.append(
+                    f"{creation.kind} {creation.client_id} repeat: {status} ids {creation.ids}"
+                )
 
     @staticmethod
     def _note(creation: Creation, answers) -> None:
@@ -156,8 +169,10 @@ class Phone:
             if self.random.random() < 0.6:
                 creation = self.ledger.new("reflection", self.account.user_id)
                 body = {
-                    "body": self.random.choice(lc.LINES), "mood": self.random.randint(1, 5),
-                    "energy": self.random.randint(1, 5), "themes": [self.random.choice(self.themes)],
+                    "body": self.random.choice(lc.LINES),
+                    "mood": self.random.randint(1, 5),
+                    "energy": self.random.randint(1, 5),
+                    "themes": [self.random.choice(self.themes)],
                     "client_id": creation.client_id,
                 }
                 await self.create(creation, "/api/v1/reflections", body)
@@ -168,8 +183,10 @@ class Phone:
                 recipient = self.random.choice(self.account.teammates)
                 creation = self.ledger.new("acknowledgement", self.account.user_id, recipient)
                 body = {
-                    "recipient": recipient, "message": self.random.choice(lc.LINES),
-                    "behaviour": self.random.choice(lc.BEHAVIOURS), "visibility": self.random.choice(["private", "team"]),
+                    "recipient": recipient,
+                    "message": self.random.choice(lc.LINES),
+                    "behaviour": self.random.choice(lc.BEHAVIOURS),
+                    "visibility": self.random.choice(["private", "team"]),
                     "client_id": creation.client_id,
                 }
                 await self.create(creation, "/api/v1/acknowledgements", body)
@@ -195,7 +212,11 @@ class DatabaseTruth:
         def read():
             from events.models import EventStream
 
-            numbers = dict(EventStream.objects.filter(user_id__in=[a.user_id for a in accounts]).values_list("user_id", "last_number"))
+            numbers = dict(
+                EventStream.objects.filter(user_id__in=[a.user_id for a in accounts]).values_list(
+                    "user_id", "last_number"
+                )
+            )
             return {a.user_id: numbers.get(a.user_id, 0) for a in accounts}
 
         return await asyncio.to_thread(read)
@@ -207,7 +228,9 @@ class DatabaseTruth:
             found = defaultdict(list)
             for account in accounts:
                 uid = account.user_id
-                rows = Event.objects.filter(user_id=uid, number__gt=after[uid], number__lte=through[uid]).order_by("number")
+                rows = Event.objects.filter(user_id=uid, number__gt=after[uid], number__lte=through[uid]).order_by(
+                    "number"
+                )
                 found[uid] = [(n, t, d) for n, t, d in rows.values_list("number", "type", "data")]
             return found
 
@@ -219,10 +242,15 @@ class DatabaseTruth:
             from reflections.models import Reflection
 
             counts = Counter()
-            for kind, model, owner in (("reflection", Reflection, "author_id"), ("acknowledgement", Acknowledgement, "sender_id")):
+            for kind, model, owner in (
+                ("reflection", Reflection, "author_id"),
+                ("acknowledgement", Acknowledgement, "sender_id"),
+            ):
                 ids = [c.client_id for c in creations if c.kind == kind]
                 for start in range(0, len(ids), 2000):
-                    for client_id, owner_id, pk in model.objects.filter(client_id__in=ids[start:start + 2000]).values_list("client_id", owner, "pk"):
+                    for client_id, owner_id, pk in model.objects.filter(
+                        client_id__in=ids[start : start + 2000]
+                    ).values_list("client_id", owner, "pk"):
                         counts[(kind, str(client_id), owner_id, pk)] += 1
             return counts
 
@@ -237,20 +265,28 @@ class ApiTruth:
         self.client, self.stats = client, stats
 
     async def _export(self, account):
-        response = await lc.request(self.client, self.stats, account, "GET", account.base, "/api/v1/me/export", "GET /api/v1/me/export (audit)")
+        response = await lc.request(
+            self.client, self.stats, account, "GET", account.base, "/api/v1/me/export", "GET /api/v1/me/export (audit)"
+        )
         response.raise_for_status()
         return response.json()
 
     async def event_numbers(self, accounts) -> dict[int, int]:
         exports = await asyncio.gather(*(self._export(a) for a in accounts))
-        return {a.user_id: max((e["number"] for e in export["events"]), default=0) for a, export in zip(accounts, exports)}
+        return {
+            a.user_id: max((e["number"] for e in export["events"]), default=0) for a, export in zip(accounts, exports)
+        }
 
     async def events(self, accounts, after: dict, through: dict) -> dict[int, list]:
         exports = await asyncio.gather(*(self._export(a) for a in accounts))
         found = {}
         for account, export in zip(accounts, exports):
             uid = account.user_id
-            rows = sorted((e["number"], e["type"], e["data"]) for e in export["events"] if after[uid] < e["number"] <= through[uid])
+            rows = sorted(
+                (e["number"], e["type"], e["data"])
+                for e in export["events"]
+                if after[uid] < e["number"] <= through[uid]
+            )
             found[uid] = rows
         return found
 
@@ -258,7 +294,9 @@ class ApiTruth:
         items, url, pages = [], f"{path}?limit=100", 0
         while url and pages < 10_000:
             pages += 1
-            response = await lc.request(self.client, self.stats, account, "GET", account.base, url, f"GET {path} (audit)")
+            response = await lc.request(
+                self.client, self.stats, account, "GET", account.base, url, f"GET {path} (audit)"
+            )
             response.raise_for_status()
             page = response.json()
             items.extend(page["results"])
@@ -290,7 +328,9 @@ async def drive(bases: list[str], args, truth_factory) -> bool:
     try:
         accounts = await lc.prepare_accounts(client, stats, bases)
         truth = truth_factory(client, stats)
-        themes_response = await lc.request(client, stats, accounts[0], "GET", accounts[0].base, "/api/v1/themes", "GET /api/v1/themes")
+        themes_response = await lc.request(
+            client, stats, accounts[0], "GET", accounts[0].base, "/api/v1/themes", "GET /api/v1/themes"
+        )
         themes = [theme["slug"] for theme in themes_response.json()["results"]]
         started_wall = datetime.now().astimezone() - timedelta(minutes=1)
         baseline = await truth.event_numbers(accounts)
@@ -302,16 +342,19 @@ async def drive(bases: list[str], args, truth_factory) -> bool:
             phones.append(Phone(index, account, base, client, stats, ledger, themes, think))
             streams.append(lc.Stream(account, base.replace("http", "ws", 1), baseline[account.user_id], stats, client))
         for start in range(0, len(streams), 25):  # connect in waves
-            for stream in streams[start:start + 25]:
+            for stream in streams[start : start + 25]:
                 stream.start()
             await asyncio.sleep(0.2)
         try:
             await asyncio.wait_for(asyncio.gather(*(s.connected.wait() for s in streams)), timeout=120)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         connected = sum(s.connected.is_set() for s in streams)
-        print(f"phones: {args.phones} over {len(accounts)} demo people and {len(bases)} server(s); "
-              f"event streams open: {connected}/{len(streams)}", flush=True)
+        print(
+            f"phones: {args.phones} over {len(accounts)} demo people and {len(bases)} server(s); "
+            f"event streams open: {connected}/{len(streams)}",
+            flush=True,
+        )
 
         began = time.monotonic()
         deadline = began + args.duration
@@ -329,7 +372,9 @@ async def drive(bases: list[str], args, truth_factory) -> bool:
             stream.stop.set()
         await asyncio.gather(*(s.close() for s in streams), return_exceptions=True)
 
-        return await report(args, stats, ledger, accounts, streams, phones, truth, baseline, final, started_wall, elapsed)
+        return await report(
+            args, stats, ledger, accounts, streams, phones, truth, baseline, final, started_wall, elapsed
+        )
     finally:
         await client.aclose()
 
@@ -338,24 +383,32 @@ async def report(args, stats, ledger, accounts, streams, phones, truth, baseline
     totals = stats.totals()
     load_requests = sum(len(v) for k, v in stats.latency.items() if "(audit)" not in k)
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(f"\nran {elapsed:.0f} s: {load_requests} HTTP requests ({load_requests / elapsed:.1f}/s), "
-          f"{sum(p.loops for p in phones)} phone loops; this client used {usage.ru_utime + usage.ru_stime:.0f} s of CPU "
-          f"in all (of 2 cores shared with the servers)\n")
+    print(
+        f"\nran {elapsed:.0f} s: {load_requests} HTTP requests ({load_requests / elapsed:.1f}/s), "
+        f"{sum(p.loops for p in phones)} phone loops; this client used {usage.ru_utime + usage.ru_stime:.0f} s of CPU "
+        f"in all (of 2 cores shared with the servers)\n"
+    )
     print(stats.table())
     errors = totals["5xx"] + totals["transport"]
-    print(f"\nerrors (5xx + transport): {errors} ({totals['5xx']} 5xx, {totals['transport']} transport); "
-          f"4xx: {totals['4xx']} (+ {totals['429']} answered 429, counted apart)")
+    print(
+        f"\nerrors (5xx + transport): {errors} ({totals['5xx']} 5xx, {totals['transport']} transport); "
+        f"4xx: {totals['4xx']} (+ {totals['429']} answered 429, counted apart)"
+    )
     for name, odd in sorted(stats.odd_statuses().items()):
         print(f"  {name}: {odd}")
     print(f"repeats with the same client_id: {dict(ledger.repeats)}")
-    print(f"streams: {sum(s.reconnects for s in streams)} reconnects, {sum(s.connect_failures for s in streams)} failed connects, "
-          f"close codes {dict(sum((s.close_codes for s in streams), Counter()))}, {sum(s.resyncs for s in streams)} resync_required")
+    print(
+        f"streams: {sum(s.reconnects for s in streams)} reconnects, {sum(s.connect_failures for s in streams)} failed connects, "
+        f"close codes {dict(sum((s.close_codes for s in streams), Counter()))}, {sum(s.resyncs for s in streams)} resync_required"
+    )
     refreshes = sum(a.refreshes for a in accounts)
     print(f"token refreshes: {refreshes}")
     internal = sum(s.close_codes.get(1011, 0) for s in streams)
     if internal:
-        print(f"NOTE: the server closed {internal} event streams with 1011 (an exception inside the consumer); "
-              f"the phones reconnected with ?last_event_id= (see the server log summary)")
+        print(
+            f"NOTE: the server closed {internal} event streams with 1011 (an exception inside the consumer); "
+            f"the phones reconnected with ?last_event_id= (see the server log summary)"
+        )
 
     results = []
     # 1. Stored exactly once, by client_id.
@@ -371,22 +424,36 @@ async def report(args, stats, ledger, accounts, streams, phones, truth, baseline
         unresolved = [c for c in mine if not c.stored_for_sure and not c.refused]
         missing = [c for c in answered if not rows_by_client[(kind, c.client_id)]]
         doubled = [c for c in mine if len(rows_by_client[(kind, c.client_id)]) > 1]
-        wrong = [c for c in answered if {pk for _, pk in rows_by_client[(kind, c.client_id)]} != c.ids
-                 or any(owner != c.owner_id for owner, _ in rows_by_client[(kind, c.client_id)])]
+        wrong = [
+            c
+            for c in answered
+            if {pk for _, pk in rows_by_client[(kind, c.client_id)]} != c.ids
+            or any(owner != c.owner_id for owner, _ in rows_by_client[(kind, c.client_id)])
+        ]
         refused_but_stored = [c for c in refused if rows_by_client[(kind, c.client_id)]]
         unresolved_stored = sum(1 for c in unresolved if rows_by_client[(kind, c.client_id)])
         ok = not missing and not doubled and not wrong and not refused_but_stored
         results.append(ok)
-        print(lc.summary_line(ok, f"{kind}s stored exactly once",
-              f"{len(answered)} created (2xx), {len(missing)} missing, {len(doubled)} stored twice or more, "
-              f"{len(wrong)} with another id/owner than answered; {len(refused)} refused with a 4xx "
-              f"({len(refused_but_stored)} of them stored anyway); {len(unresolved)} never answered "
-              f"({unresolved_stored} of those stored, once)"))
+        print(
+            lc.summary_line(
+                ok,
+                f"{kind}s stored exactly once",
+                f"{len(answered)} created (2xx), {len(missing)} missing, {len(doubled)} stored twice or more, "
+                f"{len(wrong)} with another id/owner than answered; {len(refused)} refused with a 4xx "
+                f"({len(refused_but_stored)} of them stored anyway); {len(unresolved)} never answered "
+                f"({unresolved_stored} of those stored, once)",
+            )
+        )
     ok = not ledger.mismatches
     results.append(ok)
-    print(lc.summary_line(ok, "same client_id gives the same object",
-          f"{sum(ledger.repeats.values())} repeats and double taps, {len(ledger.mismatches)} mismatches"
-          + (f" e.g. {ledger.mismatches[:3]}" if ledger.mismatches else "")))
+    print(
+        lc.summary_line(
+            ok,
+            "same client_id gives the same object",
+            f"{sum(ledger.repeats.values())} repeats and double taps, {len(ledger.mismatches)} mismatches"
+            + (f" e.g. {ledger.mismatches[:3]}" if ledger.mismatches else ""),
+        )
+    )
 
     # 2. Each acknowledgement made exactly one acknowledgement.received event for its recipient.
     server_events = await truth.events(accounts, baseline, final)
@@ -399,8 +466,13 @@ async def report(args, stats, ledger, accounts, streams, phones, truth, baseline
     wrong_events = [c for c in acks if received[(c.recipient_id, next(iter(c.ids)))] != 1]
     ok = not wrong_events
     results.append(ok)
-    print(lc.summary_line(ok, "one acknowledgement.received event per acknowledgement",
-          f"{len(acks)} acknowledgements, {len(wrong_events)} without exactly one event in the recipient's log"))
+    print(
+        lc.summary_line(
+            ok,
+            "one acknowledgement.received event per acknowledgement",
+            f"{len(acks)} acknowledgements, {len(wrong_events)} without exactly one event in the recipient's log",
+        )
+    )
 
     # 3. Every event recorded for a person reached every stream their phones held.
     streams_of = defaultdict(list)
@@ -421,17 +493,24 @@ async def report(args, stats, ledger, accounts, streams, phones, truth, baseline
             ack_missing += len(ack_numbers & missing)
             duplicate_total += sum(count - 1 for count in stream.seen.values() if count > 1)
             if missing and len(examples) < 6:
-                examples.append(f"user {uid} stream on {stream.ws_base.split('//')[-1]} ({stream.reconnects} reconnects, "
-                                f"last id seen {stream.cursor}) missing {sorted(missing)[:5]}")
+                examples.append(
+                    f"user {uid} stream on {stream.ws_base.split('//')[-1]} ({stream.reconnects} reconnects, "
+                    f"last id seen {stream.cursor}) missing {sorted(missing)[:5]}"
+                )
     event_count = sum(len(rows) for rows in server_events.values())
     ok = missing_total == 0 and duplicate_total == 0 and not any("gaps" in e for e in examples)
     results.append(ok)
-    print(lc.summary_line(ok, "every recorded event reached every open stream of its person",
-          f"{event_count} events recorded for {len(server_events)} people during the run, "
-          f"{expected_total} deliveries due over {len(streams)} streams "
-          f"({ack_expected} of them acknowledgement.received): {missing_total} missing "
-          f"({ack_missing} acknowledgement.received), {duplicate_total} duplicated"
-          + (f"; {examples}" if examples else "")))
+    print(
+        lc.summary_line(
+            ok,
+            "every recorded event reached every open stream of its person",
+            f"{event_count} events recorded for {len(server_events)} people during the run, "
+            f"{expected_total} deliveries due over {len(streams)} streams "
+            f"({ack_expected} of them acknowledgement.received): {missing_total} missing "
+            f"({ack_missing} acknowledgement.received), {duplicate_total} duplicated"
+            + (f"; {examples}" if examples else ""),
+        )
+    )
 
     latencies = []
     for creation in acks:
@@ -440,8 +519,10 @@ async def report(args, stats, ledger, accounts, streams, phones, truth, baseline
             if ack_id in stream.ack_arrivals:
                 latencies.append((stream.ack_arrivals[ack_id] - creation.sent_at) * 1000)
     if latencies:
-        print(f"acknowledgement POST sent -> event on each of the recipient's streams: "
-              f"p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms ({len(latencies)} deliveries)")
+        print(
+            f"acknowledgement POST sent -> event on each of the recipient's streams: "
+            f"p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms ({len(latencies)} deliveries)"
+        )
     return all(results)
 
 
@@ -468,15 +549,23 @@ def main():
         log_dir = Path(tempfile.mkdtemp(prefix="humble-load-"))
         lc.prepare_database(demo=True)
         # INFO, so channels_redis says when a group message is dropped over capacity.
-        with lc.scaled_servers(daphnes=2, log_dir=log_dir, extra_env={"LOG_LEVEL": "INFO"},
-                               worker_commands=[[sys.executable, "manage.py", "run_worker"]] * args.workers) as (servers, workers):
-            print(f"setup: scaled, PostgreSQL ({lc._servers.DATABASE}) + Redis ({lc._servers.REDIS_URL}), "
-                  f"Daphne on {', '.join(a for a, _ in servers)}, {len(workers)} run_worker; logs in {log_dir}")
+        with lc.scaled_servers(
+            daphnes=2,
+            log_dir=log_dir,
+            extra_env={"LOG_LEVEL": "INFO"},
+            worker_commands=[[sys.executable, "manage.py", "run_worker"]] * args.workers,
+        ) as (servers, workers):
+            print(
+                f"setup: scaled, PostgreSQL ({lc._servers.DATABASE}) + Redis ({lc._servers.REDIS_URL}), "
+                f"Daphne on {', '.join(a for a, _ in servers)}, {len(workers)} run_worker; logs in {log_dir}"
+            )
             errors = lc.LogErrors(log_dir)
             sampler = lc.PostgresConnections(lc._servers.DATABASE)
             sampler.start()
             try:
-                ok = asyncio.run(drive([f"http://{address}" for address, _ in servers], args, lambda client, stats: DatabaseTruth()))
+                ok = asyncio.run(
+                    drive([f"http://{address}" for address, _ in servers], args, lambda client, stats: DatabaseTruth())
+                )
             finally:
                 print(sampler.finish())
             dead = [w.pid for w in workers if w.poll() is not None]

@@ -1,4 +1,4 @@
-"""Shared by bench/load.py and bench/faults.py: a phone-like asyncio client (httpx + websockets)
+"""Shared by tools/bench/load.py and tools/bench/faults.py: a phone-like asyncio client (httpx + websockets)
 with per-endpoint timings, and the scaled setup (a fresh PostgreSQL database with the demo, two
 Daphne processes on the Redis channel layer, worker processes) on loopback.
 
@@ -22,10 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import _servers
 import httpx
 import websockets
-
-import _servers
 from _servers import percentile
 
 ROOT = _servers.ROOT
@@ -133,7 +132,9 @@ class Account:
         for attempt in range(5):
             began = time.perf_counter()
             try:
-                response = await client.post(f"{self.base}/api/v1/auth/token", json={"email": self.email, "password": DEMO_PASSWORD})
+                response = await client.post(
+                    f"{self.base}/api/v1/auth/token", json={"email": self.email, "password": DEMO_PASSWORD}
+                )
             except httpx.HTTPError:
                 stats.record("POST /api/v1/auth/token", (time.perf_counter() - began) * 1000, "transport")
                 await asyncio.sleep(1 + attempt)
@@ -177,7 +178,9 @@ async def request(client, stats, account: Account, method: str, base: str, path:
         token = account.access
         began = time.perf_counter()
         try:
-            response = await client.request(method, f"{base}{path}", json=body, headers={"Authorization": f"Bearer {token}"})
+            response = await client.request(
+                method, f"{base}{path}", json=body, headers={"Authorization": f"Bearer {token}"}
+            )
         except httpx.HTTPError:
             stats.record(name, (time.perf_counter() - began) * 1000, "transport")
             return None
@@ -208,7 +211,9 @@ async def prepare_accounts(client, stats, bases: list[str], emails=DEMO_PEOPLE) 
         account.team_ids = [team["id"] for team in me["teams"]]
         mates = set()
         for team_id in account.team_ids:
-            team = await request(client, stats, account, "GET", account.base, f"/api/v1/teams/{team_id}", "GET /api/v1/teams/{id}")
+            team = await request(
+                client, stats, account, "GET", account.base, f"/api/v1/teams/{team_id}", "GET /api/v1/teams/{id}"
+            )
             mates.update(member["id"] for member in team.json()["members"])
         account.teammates = sorted(mates - {account.user_id})
 
@@ -248,12 +253,16 @@ class Stream:
             ws = await websockets.connect(
                 f"{self.ws_base}/ws/v1/events/?last_event_id={self.cursor}",
                 additional_headers={"Authorization": f"Bearer {token}"},
-                open_timeout=20, max_queue=None, close_timeout=2,
+                open_timeout=20,
+                max_queue=None,
+                close_timeout=2,
             )
         except websockets.exceptions.InvalidStatus as refused:  # the upgrade answered with an HTTP error
-            self.stats.record("WS /ws/v1/events/ (connect)", (time.perf_counter() - began) * 1000, refused.response.status_code)
+            self.stats.record(
+                "WS /ws/v1/events/ (connect)", (time.perf_counter() - began) * 1000, refused.response.status_code
+            )
             return None
-        except (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException):
+        except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
             self.stats.record("WS /ws/v1/events/ (connect)", (time.perf_counter() - began) * 1000, "transport")
             return None
         self.stats.record("WS /ws/v1/events/ (connect)", (time.perf_counter() - began) * 1000, 101)
@@ -282,7 +291,7 @@ class Stream:
     async def _pause(self, seconds: float) -> None:
         try:
             await asyncio.wait_for(self.stop.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     async def _read(self, ws) -> None:
@@ -360,7 +369,9 @@ def worker_processes(commands: list[list[str]], *, env: dict, log_dir: Path):
     try:
         for index, command in enumerate(commands):
             log = open(log_dir / f"worker-{index}.log", "w")
-            processes.append(subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT))
+            processes.append(
+                subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+            )
         yield processes
     finally:
         for process in processes:
@@ -407,7 +418,9 @@ class PostgresConnections(threading.Thread):
         while not self.halt.wait(self.every):
             try:
                 if connection is None or connection.closed:
-                    connection = psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres connect_timeout=3", autocommit=True)
+                    connection = psycopg.connect(
+                        "host=127.0.0.1 user=postgres dbname=postgres connect_timeout=3", autocommit=True
+                    )
                     self.max_connections = int(connection.execute("show max_connections").fetchone()[0])
                 mine, everyone = connection.execute(
                     "select count(*) filter (where datname = %s), count(*) from pg_stat_activity where backend_type = 'client backend'",
@@ -428,9 +441,11 @@ class PostgresConnections(threading.Thread):
         self.join(timeout=10)
         if not self.samples:
             return "PostgreSQL connections: no sample"
-        return (f"PostgreSQL client connections: to {self.database} max {max(m for m, _ in self.samples)}, "
-                f"in all max {max(e for _, e in self.samples)} of max_connections {self.max_connections} "
-                f"({len(self.samples)} samples; {self.refused} samples refused with 'too many clients')")
+        return (
+            f"PostgreSQL client connections: to {self.database} max {max(m for m, _ in self.samples)}, "
+            f"in all max {max(e for _, e in self.samples)} of max_connections {self.max_connections} "
+            f"({len(self.samples)} samples; {self.refused} samples refused with 'too many clients')"
+        )
 
 
 _EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Detected|Closed\w*)): (.{0,110})", re.M)
@@ -452,8 +467,10 @@ class LogErrors:
             with open(path, errors="replace") as log:
                 log.seek(self.offsets.get(path, 0))
                 text = log.read()
-            for dropped, group in _OVER_CAPACITY.findall(text):
-                found["channels_redis group_send over capacity: messages dropped for channels (INFO log lines, summed)"] += int(dropped)
+            for dropped, _group in _OVER_CAPACITY.findall(text):
+                found[
+                    "channels_redis group_send over capacity: messages dropped for channels (INFO log lines, summed)"
+                ] += int(dropped)
             for kind, message in _EXCEPTION_LINE.findall(text):
                 # The driver's own errors come again wrapped by Django; the socket's under Redis's.
                 if kind.startswith("psycopg.") or kind in ("ConnectionRefusedError", "CancelledError", "TimeoutError"):

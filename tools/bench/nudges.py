@@ -1,6 +1,6 @@
 """How fast nudges are planned and delivered.
 
-    .venv/bin/python bench/nudges.py [--people 100000] [--pushes 50000] [--workers 2]
+    .venv/bin/python tools/bench/nudges.py [--people 100000] [--pushes 50000] [--workers 2]
 
 Needs this machine's PostgreSQL. Creates --people people spread over time zones from UTC-10 to
 UTC+14 and times one planning pass (people planned per second). Then gives --pushes of them a
@@ -13,13 +13,23 @@ import json
 import multiprocessing
 import os
 import time
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from _servers import setup_django
 
-ZONES = ["Pacific/Honolulu", "America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris",
-         "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland", "Pacific/Kiritimati"]
+ZONES = [
+    "Pacific/Honolulu",
+    "America/Los_Angeles",
+    "America/New_York",
+    "Europe/London",
+    "Europe/Paris",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "Pacific/Kiritimati",
+]
 
 
 class FakeFcm(BaseHTTPRequestHandler):
@@ -48,8 +58,16 @@ def make_people(count: int):
 
     organisation = Organisation.objects.create(name="Bench")
     User.objects.bulk_create(
-        (User(email=f"bench{n}@bench.test", organisation=organisation, time_zone=ZONES[n % len(ZONES)],
-              date_joined=datetime(2026, 1, 1, tzinfo=dt_timezone.utc), password="!") for n in range(count)),
+        (
+            User(
+                email=f"bench{n}@bench.test",
+                organisation=organisation,
+                time_zone=ZONES[n % len(ZONES)],
+                date_joined=datetime(2026, 1, 1, tzinfo=UTC),
+                password="!",
+            )
+            for n in range(count)
+        ),
         batch_size=5000,
     )
 
@@ -70,9 +88,16 @@ def make_backlog(count: int, now):
         (Device(user_id=pk, token=f"bench-token-{pk}", platform="android") for pk in people), batch_size=5000
     )
     Nudge.objects.bulk_create(
-        (Nudge(user_id=pk, kind=Kind.SESSION_STARTED, dedupe_key=f"bench:{pk}", due_at=now,
-               context={"session_id": 0, "started_by": "Morgan", "title": "Check-in", "team": "North"})
-         for pk in people),
+        (
+            Nudge(
+                user_id=pk,
+                kind=Kind.SESSION_STARTED,
+                dedupe_key=f"bench:{pk}",
+                due_at=now,
+                context={"session_id": 0, "started_by": "Morgan", "title": "Check-in", "team": "North"},
+            )
+            for pk in people
+        ),
         batch_size=5000,
     )
 
@@ -83,7 +108,7 @@ def deliver_worker(port: int, now_iso: str, results) -> None:
     from firebase_admin import messaging
     from requests.adapters import HTTPAdapter
 
-    import nudges.services
+    import nudges.recheck
     from accounts.firebase import firebase_app
 
     settings.FIREBASE_PROJECT_ID = "bench"
@@ -93,10 +118,8 @@ def deliver_worker(port: int, now_iso: str, results) -> None:
     service._fcm_url = f"http://127.0.0.1:{port}/v1/projects/bench/messages:send"
     service._client.session.mount("http://127.0.0.1", HTTPAdapter(pool_connections=100, pool_maxsize=500))
     # The session has no live session row to check in this benchmark.
-    nudges.services._still_relevant = lambda nudge, user, local: ""
-    from nudges.models import DeliveryAttempt
-    from nudges.services import nudges_deliver
-
+    nudges.recheck._still_relevant = lambda nudge, user, local: ""
+    from nudges.delivery import nudges_deliver
     from nudges.push import FcmBackend
 
     sending = [0.0]
@@ -118,7 +141,6 @@ def deliver_worker(port: int, now_iso: str, results) -> None:
     results.put((os.getpid(), handled, elapsed, sending[0]))
 
 
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100_000)
@@ -126,18 +148,20 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     setup_django()
+    from nudges.clock import nudges_plan
     from nudges.models import DeliveryAttempt, Nudge
-    from nudges.services import nudges_plan
 
     make_people(args.people)
     # 06:00 UTC: somewhere it is morning, somewhere evening; everyone gets today's or tomorrow's.
-    now = datetime(2026, 6, 10, 6, 0, tzinfo=dt_timezone.utc)
+    now = datetime(2026, 6, 10, 6, 0, tzinfo=UTC)
     began = time.perf_counter()
     nudges_plan(now=now)
     elapsed = time.perf_counter() - began
     planned_people = Nudge.objects.values("user").distinct().count()
-    print(f"planning: {planned_people} people planned in {elapsed:.1f} s = {planned_people / elapsed:,.0f} people/s "
-          f"({Nudge.objects.count()} nudges)")
+    print(
+        f"planning: {planned_people} people planned in {elapsed:.1f} s = {planned_people / elapsed:,.0f} people/s "
+        f"({Nudge.objects.count()} nudges)"
+    )
 
     make_backlog(args.pushes, now=now - timedelta(minutes=1))
     port = 18765
@@ -149,8 +173,9 @@ def main():
     from django.db import connections
 
     connections.close_all()
-    workers = [context.Process(target=deliver_worker, args=(port, now.isoformat(), results))
-               for _ in range(args.workers)]
+    workers = [
+        context.Process(target=deliver_worker, args=(port, now.isoformat(), results)) for _ in range(args.workers)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -160,8 +185,10 @@ def main():
     print(f"delivery: {pushes} pushes by {args.workers} workers to a fake FCM on loopback")
     for _ in workers:
         pid, handled, seconds, sending = results.get()
-        print(f"  worker {pid}: {handled} nudges in {seconds:.1f} s = {handled / seconds:,.0f} pushes/s "
-              f"({sending:.1f} s of it in firebase-admin's send_each)")
+        print(
+            f"  worker {pid}: {handled} nudges in {seconds:.1f} s = {handled / seconds:,.0f} pushes/s "
+            f"({sending:.1f} s of it in firebase-admin's send_each)"
+        )
     duplicates = DeliveryAttempt.objects.values("nudge", "device").distinct().count()
     print(f"  exactly once: {duplicates == pushes} ({pushes} deliveries, {duplicates} distinct)")
 

@@ -1,7 +1,7 @@
 """Faults against the scaled setup: Redis stopped and started, a worker killed mid-delivery, the
 database restarted.
 
-    .venv/bin/python bench/faults.py [--scenarios redis,worker,database] [--nudges 2000] [--lease-seconds 30]
+    .venv/bin/python tools/bench/faults.py [--scenarios redis,worker,database] [--nudges 2000] [--lease-seconds 30]
 
 Needs this machine's PostgreSQL and Redis, and root (it stops and starts both services, so
 anything else using them on this machine sees the same outage). Starts its own scaled setup: a
@@ -20,7 +20,7 @@ servers on loopback (one per worker, so each push is attributed to the worker th
             requests succeed again, whether creations stayed exactly-once and the workers survived.
             PostgreSQL is started again whatever happens (pg_isready).
 
-The lease (nudges.services.LEASE, 5 minutes) is shortened to --lease-seconds only inside the
+The lease (nudges.delivery.LEASE, 5 minutes) is shortened to --lease-seconds only inside the
 worker processes this script starts. Every wait is bounded.
 """
 
@@ -45,15 +45,28 @@ from pathlib import Path
 os.environ.setdefault("BENCH_DATABASE", "humble_faults")
 os.environ.setdefault("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 
+import _load_client as lc  # noqa: E402
 import httpx  # noqa: E402
 import websockets  # noqa: E402
-
-import _load_client as lc  # noqa: E402
 from _servers import percentile, raise_file_limit  # noqa: E402
 
 REDIS_START = [
-    "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
-    "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log",
+    "redis-server",
+    "--daemonize",
+    "yes",
+    "--bind",
+    "127.0.0.1",
+    "-::1",
+    "--port",
+    "6379",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    "/var/lib/redis",
+    "--logfile",
+    "/var/log/redis/ci.log",
 ]
 RESULTS: list[str] = []
 
@@ -197,11 +210,11 @@ def fault_worker(port: int, lease_seconds: float, marker_dir: str) -> None:
     from firebase_admin import messaging
     from requests.adapters import HTTPAdapter
 
-    import nudges.services
+    import nudges.delivery
     from accounts.firebase import firebase_app
     from nudges.push import FcmBackend
 
-    nudges.services.LEASE = timedelta(seconds=lease_seconds)  # this process only
+    nudges.delivery.LEASE = timedelta(seconds=lease_seconds)  # this process only
     service = messaging._get_messaging_service(firebase_app())
     service._fcm_url = f"http://127.0.0.1:{port}/v1/projects/faultbench/messages:send"
     service._client.session.mount("http://127.0.0.1", HTTPAdapter(pool_connections=10, pool_maxsize=500))
@@ -224,8 +237,13 @@ def fault_worker(port: int, lease_seconds: float, marker_dir: str) -> None:
 
 async def post_ack(client, stats, sender: lc.Account, base: str, recipient_id: int, name: str):
     client_id = str(uuid.uuid4())
-    body = {"recipient": recipient_id, "message": "Thanks for stepping in.", "behaviour": "helped",
-            "visibility": "private", "client_id": client_id}
+    body = {
+        "recipient": recipient_id,
+        "message": "Thanks for stepping in.",
+        "behaviour": "helped",
+        "visibility": "private",
+        "client_id": client_id,
+    }
     began = time.perf_counter()
     response = await lc.request(client, stats, sender, "POST", base, "/api/v1/acknowledgements", name, body=body)
     took = (time.perf_counter() - began) * 1000
@@ -246,8 +264,9 @@ class Listener:
 
     async def open(self) -> bool:
         try:
-            self.ws = await websockets.connect(self.url, additional_headers={"Authorization": f"Bearer {self.token}"},
-                                               open_timeout=10, close_timeout=2)
+            self.ws = await websockets.connect(
+                self.url, additional_headers={"Authorization": f"Bearer {self.token}"}, open_timeout=10, close_timeout=2
+            )
         except Exception as error:  # noqa: BLE001  (reported: what a phone would see)
             self.closed_code = f"connect failed: {type(error).__name__}: {str(error)[:80]}"
             return False
@@ -328,14 +347,20 @@ async def scenario_redis(bases, accounts, args) -> None:
         before, _, _ = await post_ack(client, stats, sender, bases[0], recipient.user_id, "POST ack (before)")
         before_id = before.json()["id"]
         got = [await phone.wait_for_ack(before_id, 10, posted), await survivor.wait_for_ack(before_id, 10, posted)]
-        note(f"before the outage: acknowledgement {before_id} reached both streams: {got[0] is not None and got[1] is not None}")
+        note(
+            f"before the outage: acknowledgement {before_id} reached both streams: {got[0] is not None and got[1] is not None}"
+        )
         seen_before = phone.last_id(start)
 
         # Down.
-        stopped = subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], capture_output=True, text=True, timeout=15)
+        stopped = subprocess.run(
+            ["redis-cli", "-p", "6379", "shutdown", "nosave"], capture_output=True, text=True, timeout=15
+        )
         down_at = time.monotonic()
-        note(f"redis-cli shutdown nosave: exit {stopped.returncode} {stopped.stdout.strip() or stopped.stderr.strip()}; "
-             f"redis-cli ping now: {'PONG' if redis_answers() else 'no answer'}")
+        note(
+            f"redis-cli shutdown nosave: exit {stopped.returncode} {stopped.stdout.strip() or stopped.stderr.strip()}; "
+            f"redis-cli ping now: {'PONG' if redis_answers() else 'no answer'}"
+        )
         today, ready, health = Counter(), [], Counter()
         today_ms = []
         during_ack = None
@@ -347,7 +372,9 @@ async def scenario_redis(bases, accounts, args) -> None:
             for base in bases:
                 began = time.perf_counter()
                 try:
-                    response = await client.get(f"{base}/api/v1/today", headers={"Authorization": f"Bearer {sender.access}"})
+                    response = await client.get(
+                        f"{base}/api/v1/today", headers={"Authorization": f"Bearer {sender.access}"}
+                    )
                     today[response.status_code] += 1
                 except httpx.HTTPError as error:
                     today[type(error).__name__] += 1
@@ -362,18 +389,30 @@ async def scenario_redis(bases, accounts, args) -> None:
                 except httpx.HTTPError as error:
                     health[type(error).__name__] += 1
             if during_ack is None:
-                response, client_id, took = await post_ack(client, stats, sender, bases[0], recipient.user_id, "POST ack (Redis down)")
+                response, client_id, took = await post_ack(
+                    client, stats, sender, bases[0], recipient.user_id, "POST ack (Redis down)"
+                )
                 status = response.status_code if response is not None else "transport"
-                during_ack = (status, client_id, took, response.json().get("id") if response is not None and status in (200, 201) else None)
+                during_ack = (
+                    status,
+                    client_id,
+                    took,
+                    response.json().get("id") if response is not None and status in (200, 201) else None,
+                )
             if sign_in_status is None:
                 try:
-                    answer = await client.post(f"{bases[1]}/api/v1/auth/token", json={"email": "member3@demo.test", "password": lc.DEMO_PASSWORD})
+                    answer = await client.post(
+                        f"{bases[1]}/api/v1/auth/token",
+                        json={"email": "member3@demo.test", "password": lc.DEMO_PASSWORD},
+                    )
                     sign_in_status = answer.status_code
                 except httpx.HTTPError as error:
                     sign_in_status = type(error).__name__
                 holder = accounts[3]
                 try:
-                    answer = await client.post(f"{bases[1]}/api/v1/auth/token/refresh", json={"refresh": holder.refresh})
+                    answer = await client.post(
+                        f"{bases[1]}/api/v1/auth/token/refresh", json={"refresh": holder.refresh}
+                    )
                     refresh_status = answer.status_code
                     if answer.status_code == 200:
                         holder.access, holder.refresh = answer.json()["access"], answer.json()["refresh"]
@@ -384,13 +423,17 @@ async def scenario_redis(bases, accounts, args) -> None:
                 opened = await attempt.open()
                 if opened:
                     await asyncio.sleep(1.0)
-                    ws_attempt = f"accepted, then {'still open' if attempt.is_open else f'closed with {attempt.closed_code}'}"
+                    ws_attempt = (
+                        f"accepted, then {'still open' if attempt.is_open else f'closed with {attempt.closed_code}'}"
+                    )
                     await attempt.close()
                 else:
                     ws_attempt = attempt.closed_code
             await asyncio.sleep(0.5)
-        outage_streams = {"phone": phone.closed_code if not phone.is_open else "open",
-                          "survivor": survivor.closed_code if not survivor.is_open else "open"}
+        outage_streams = {
+            "phone": phone.closed_code if not phone.is_open else "open",
+            "survivor": survivor.closed_code if not survivor.is_open else "open",
+        }
 
         # Up again.
         subprocess.run(REDIS_START, check=False, timeout=30)
@@ -408,23 +451,36 @@ async def scenario_redis(bases, accounts, args) -> None:
                 ready_again = time.monotonic() - up_at
                 break
             await asyncio.sleep(0.5)
-        note(f"Redis down for {up_at - down_at:.1f} s; redis-cli ping: {'PONG' if up else 'no answer'}; "
-             f"/readyz 200 on both servers {f'{ready_again:.1f} s after' if ready_again is not None else 'not within 60 s'}")
+        note(
+            f"Redis down for {up_at - down_at:.1f} s; redis-cli ping: {'PONG' if up else 'no answer'}; "
+            f"/readyz 200 on both servers {f'{ready_again:.1f} s after' if ready_again is not None else 'not within 60 s'}"
+        )
 
         ok_today = today.get(200, 0)
-        result(ok_today > 0 and ok_today == sum(today.values()), "HTTP keeps serving while Redis is down",
-               f"GET /api/v1/today: {dict(today)} (p50 {percentile(today_ms, 0.5):.0f} ms, p99 {percentile(today_ms, 0.99):.0f} ms); "
-               f"/healthz {dict(health)}")
+        result(
+            ok_today > 0 and ok_today == sum(today.values()),
+            "HTTP keeps serving while Redis is down",
+            f"GET /api/v1/today: {dict(today)} (p50 {percentile(today_ms, 0.5):.0f} ms, p99 {percentile(today_ms, 0.99):.0f} ms); "
+            f"/healthz {dict(health)}",
+        )
         degraded = [r for r in ready if r[0] == 503 and r[1] == "degraded"]
-        result(bool(ready) and len(degraded) == len(ready), "/readyz answers 503 degraded while Redis is down",
-               f"{len(degraded)}/{len(ready)} answers were 503 degraded; e.g. {ready[0] if ready else None}")
+        result(
+            bool(ready) and len(degraded) == len(ready),
+            "/readyz answers 503 degraded while Redis is down",
+            f"{len(degraded)}/{len(ready)} answers were 503 degraded; e.g. {ready[0] if ready else None}",
+        )
         status, client_id, took, during_id = during_ack
         stored = await orm(lambda: acknowledgement_rows(client_id))
-        result(status == 201 and stored == 1, "an acknowledgement posted while Redis is down is stored",
-               f"POST answered {status} in {took:.0f} ms; rows with its client_id: {stored}")
-        note(f"while down: sign-in (POST auth/token) answered {sign_in_status}, token refresh answered {refresh_status}; "
-             f"a new event-stream connection: {ws_attempt}; "
-             f"streams open before the outage: {outage_streams}")
+        result(
+            status == 201 and stored == 1,
+            "an acknowledgement posted while Redis is down is stored",
+            f"POST answered {status} in {took:.0f} ms; rows with its client_id: {stored}",
+        )
+        note(
+            f"while down: sign-in (POST auth/token) answered {sign_in_status}, token refresh answered {refresh_status}; "
+            f"a new event-stream connection: {ws_attempt}; "
+            f"streams open before the outage: {outage_streams}"
+        )
 
         # The phone comes back with the last id it saw (retrying as a phone does) and must get the missed event.
         await phone.close()
@@ -445,13 +501,21 @@ async def scenario_redis(bases, accounts, args) -> None:
             await asyncio.sleep(1.0)
         if back is not None:
             listeners.append(back)
-        note(f"reconnect after Redis is back: {'open' if back else 'FAILED'} after {attempts} attempt(s) in "
-             f"{time.monotonic() - reconnect_began:.1f} s; failed attempts: {failures}")
+        note(
+            f"reconnect after Redis is back: {'open' if back else 'FAILED'} after {attempts} attempt(s) in "
+            f"{time.monotonic() - reconnect_began:.1f} s; failed attempts: {failures}"
+        )
         replayed = await back.wait_for_ack(during_id, 10, opening) if back is not None and during_id else None
-        result(replayed is not None, "a phone reconnecting with ?last_event_id=N gets the event it missed",
-               f"reconnected with last_event_id={seen_before}: "
-               + (f"acknowledgement {during_id} replayed {replayed:.0f} ms after the connect began" if replayed is not None
-                  else f"not received ({back.closed_code if back else 'no connection'}, frames {back.frames[:3] if back else []})"))
+        result(
+            replayed is not None,
+            "a phone reconnecting with ?last_event_id=N gets the event it missed",
+            f"reconnected with last_event_id={seen_before}: "
+            + (
+                f"acknowledgement {during_id} replayed {replayed:.0f} ms after the connect began"
+                if replayed is not None
+                else f"not received ({back.closed_code if back else 'no connection'}, frames {back.frames[:3] if back else []})"
+            ),
+        )
         if back is None:
             back = Listener(ws[1], recipient.access, seen_before)  # so the next check reports plainly
 
@@ -459,18 +523,31 @@ async def scenario_redis(bases, accounts, args) -> None:
         after, _, _ = await post_ack(client, stats, sender, bases[0], recipient.user_id, "POST ack (after)")
         after_id = after.json()["id"] if after is not None and after.status_code == 201 else None
         live = await back.wait_for_ack(after_id, 10, posted) if after_id else None
-        result(live is not None, "live events flow again after Redis is back (across both Daphne processes)",
-               f"acknowledgement {after_id} posted on one process reached the stream on the other "
-               + (f"{live:.0f} ms after the POST was sent" if live is not None else "NOT within 10 s"))
+        result(
+            live is not None,
+            "live events flow again after Redis is back (across both Daphne processes)",
+            f"acknowledgement {after_id} posted on one process reached the stream on the other "
+            + (f"{live:.0f} ms after the POST was sent" if live is not None else "NOT within 10 s"),
+        )
         if survivor.is_open:
             seen = await survivor.wait_for_ack(after_id, 10, posted) if after_id else None
-            result(seen is not None, "a stream held open across the outage still gets live events (or is closed so the phone reconnects)",
-                   "it stayed open and " + (f"got the new acknowledgement in {seen:.0f} ms" if seen is not None else
-                                            f"did NOT get acknowledgement {after_id} within 10 s while its heartbeats went on "
-                                            f"(frames since: {[f.get('type') for f in survivor.frames][-4:]})"))
+            result(
+                seen is not None,
+                "a stream held open across the outage still gets live events (or is closed so the phone reconnects)",
+                "it stayed open and "
+                + (
+                    f"got the new acknowledgement in {seen:.0f} ms"
+                    if seen is not None
+                    else f"did NOT get acknowledgement {after_id} within 10 s while its heartbeats went on "
+                    f"(frames since: {[f.get('type') for f in survivor.frames][-4:]})"
+                ),
+            )
         else:
-            result(True, "a stream held open across the outage still gets live events (or is closed so the phone reconnects)",
-                   f"the server closed it during the outage ({survivor.closed_code}), so a phone reconnects and replays")
+            result(
+                True,
+                "a stream held open across the outage still gets live events (or is closed so the phone reconnects)",
+                f"the server closed it during the outage ({survivor.closed_code}), so a phone reconnects and replays",
+            )
     finally:
         for listener in listeners:
             try:
@@ -501,7 +578,9 @@ def make_backlog(count: int):
         (User(email=f"fault{n}@faults.test", time_zone="UTC", password="!") for n in range(count)), batch_size=2000
     )
     people = [u.pk for u in users]
-    Preferences.objects.bulk_create((Preferences(user_id=pk, quiet_start=clock(0), quiet_end=clock(0)) for pk in people), batch_size=2000)
+    Preferences.objects.bulk_create(
+        (Preferences(user_id=pk, quiet_start=clock(0), quiet_end=clock(0)) for pk in people), batch_size=2000
+    )
     devices = [Device(user_id=pk, token=f"fault-token-{pk}-a", platform="android") for pk in people]
     devices += [Device(user_id=pk, token=f"fault-token-{pk}-b", platform="ios") for pk in people[::10]]  # some have two
     Device.objects.bulk_create(devices, batch_size=2000)
@@ -532,8 +611,10 @@ def scenario_worker(workers, fcms, marker_dir: Path, args) -> None:
     before = [fcm.count for fcm in fcms]
     for _ in range(-(-args.nudges // 500) + 2):
         deliver_nudges.enqueue()
-    note(f"{nudges} due nudges for {nudges} people with {devices} devices; delivery tasks enqueued; "
-         f"fake FCM: {args.fcm_delay * 1000:.0f} ms a push, {args.fcm_concurrency} at a time per worker")
+    note(
+        f"{nudges} due nudges for {nudges} people with {devices} devices; delivery tasks enqueued; "
+        f"fake FCM: {args.fcm_delay * 1000:.0f} ms a push, {args.fcm_concurrency} at a time per worker"
+    )
 
     by_pid = {w.pid: index for index, w in enumerate(workers)}
     victim = None
@@ -566,8 +647,10 @@ def scenario_worker(workers, fcms, marker_dir: Path, args) -> None:
     pushed_by_victim = fcms[victim].count - before[victim]
     in_batch = fcms[victim].count - started[process.pid]
     still_marked = (marker_dir / f"sending-{process.pid}").exists()
-    note(f"SIGKILL worker {process.pid} (worker {victim}) after it pushed {in_batch} of a batch of "
-         f"{batch} ({pushed_by_victim} pushes by it in all); it was inside send_each: {still_marked}; state then: {dict(backlog_state())}")
+    note(
+        f"SIGKILL worker {process.pid} (worker {victim}) after it pushed {in_batch} of a batch of "
+        f"{batch} ({pushed_by_victim} pushes by it in all); it was inside send_each: {still_marked}; state then: {dict(backlog_state())}"
+    )
 
     # The lease runs out, the surviving worker's clock enqueues delivery (every 20 s) and it finishes.
     finish_by = killed_at + args.lease_seconds + 180
@@ -583,16 +666,23 @@ def scenario_worker(workers, fcms, marker_dir: Path, args) -> None:
             note(f"{time.monotonic() - killed_at:.0f} s after the kill: {dict(state)}")
         time.sleep(1)
     state = backlog_state()
-    note(f"after the kill: {dict(state)}" + (f", all handled {done_at - killed_at:.0f} s after the kill" if done_at else " (not finished)"))
+    note(
+        f"after the kill: {dict(state)}"
+        + (f", all handled {done_at - killed_at:.0f} s after the kill" if done_at else " (not finished)")
+    )
 
     bench = Nudge.objects.filter(dedupe_key__startswith="faultbench:")
     nudge_of = dict(bench.values_list("user_id", "pk"))
     token_of = {}
     expected = set()
-    for device_id, user_id, token in Device.objects.filter(user_id__in=list(nudge_of), active=True).values_list("pk", "user_id", "token"):
+    for device_id, user_id, token in Device.objects.filter(user_id__in=list(nudge_of), active=True).values_list(
+        "pk", "user_id", "token"
+    ):
         expected.add((nudge_of[user_id], device_id))
         token_of[device_id] = token
-    sent_rows = list(DeliveryAttempt.objects.filter(nudge__in=bench, outcome="sent").values_list("nudge_id", "device_id"))
+    sent_rows = list(
+        DeliveryAttempt.objects.filter(nudge__in=bench, outcome="sent").values_list("nudge_id", "device_id")
+    )
     sent = Counter(sent_rows)
     received = Counter()
     for fcm in fcms:
@@ -600,30 +690,48 @@ def scenario_worker(workers, fcms, marker_dir: Path, args) -> None:
     lost_records = [pair for pair in expected if pair not in sent]
     doubled_records = [pair for pair, count in sent.items() if count > 1]
     not_pushed = [pair for pair in expected if received[(token_of[pair[1]], pair[0])] == 0]
-    pushed_twice = {pair: received[(token_of[pair[1]], pair[0])] for pair in expected if received[(token_of[pair[1]], pair[0])] > 1}
+    pushed_twice = {
+        pair: received[(token_of[pair[1]], pair[0])] for pair in expected if received[(token_of[pair[1]], pair[0])] > 1
+    }
     in_app = Counter(
-        e["nudge_id"] for e in Event.objects.filter(type="nudge", data__nudge_id__in=list(bench.values_list("pk", flat=True)))
-        .values_list("data", flat=True)
+        e["nudge_id"]
+        for e in Event.objects.filter(
+            type="nudge", data__nudge_id__in=list(bench.values_list("pk", flat=True))
+        ).values_list("data", flat=True)
     )
     all_sent = state.get("sent", 0) == nudges and done_at is not None
-    result(all_sent and not lost_records and not not_pushed, "no nudge lost after a worker was SIGKILLed mid-delivery",
-           f"{state.get('sent', 0)}/{nudges} nudges sent; {len(expected)} (nudge, device) pairs due: "
-           f"{len(lost_records)} without a recorded success, {len(not_pushed)} never reached the fake FCM")
-    result(not doubled_records and len(sent_rows) == len(expected), "recorded exactly once per (nudge, device)",
-           f"{len(sent_rows)} 'sent' delivery attempts for {len(expected)} pairs, {len(doubled_records)} pairs recorded twice")
+    result(
+        all_sent and not lost_records and not not_pushed,
+        "no nudge lost after a worker was SIGKILLed mid-delivery",
+        f"{state.get('sent', 0)}/{nudges} nudges sent; {len(expected)} (nudge, device) pairs due: "
+        f"{len(lost_records)} without a recorded success, {len(not_pushed)} never reached the fake FCM",
+    )
+    result(
+        not doubled_records and len(sent_rows) == len(expected),
+        "recorded exactly once per (nudge, device)",
+        f"{len(sent_rows)} 'sent' delivery attempts for {len(expected)} pairs, {len(doubled_records)} pairs recorded twice",
+    )
     accepted_from_victim = fcms[victim].count - before[victim]
-    result(not pushed_twice, "each device got each nudge exactly once (pushes counted at the fake FCM)",
-           f"{sum(received.values())} pushes received for {len(expected)} pairs: {len(pushed_twice)} pairs got it twice. "
-           f"At the SIGKILL the fake FCM had answered {in_batch} pushes of the victim's batch of {batch}; counting the "
-           f"requests it had already put on the wire, the fake FCM accepted {accepted_from_victim} pushes from it in all")
+    result(
+        not pushed_twice,
+        "each device got each nudge exactly once (pushes counted at the fake FCM)",
+        f"{sum(received.values())} pushes received for {len(expected)} pairs: {len(pushed_twice)} pairs got it twice. "
+        f"At the SIGKILL the fake FCM had answered {in_batch} pushes of the victim's batch of {batch}; counting the "
+        f"requests it had already put on the wire, the fake FCM accepted {accepted_from_victim} pushes from it in all",
+    )
     wrong_in_app = {k: v for k, v in in_app.items() if v != 1}
-    result(len(in_app) == nudges and not wrong_in_app, "in-app copy (the `nudge` event) exactly once per nudge",
-           f"{len(in_app)} nudges with an event, {len(wrong_in_app)} with more than one")
+    result(
+        len(in_app) == nudges and not wrong_in_app,
+        "in-app copy (the `nudge` event) exactly once per nudge",
+        f"{len(in_app)} nudges with an event, {len(wrong_in_app)} with more than one",
+    )
     if pushed_twice:
-        note("why: a worker records its pushes (DeliveryAttempt) in one transaction after send_each returns for the whole "
-             "batch; pushes FCM accepted before the SIGKILL have no record, so the worker that takes the nudge after the "
-             "lease sends them again. FCM has no idempotency key; the per-kind collapse key makes the second push replace "
-             "the first on the phone if it is still unread.")
+        note(
+            "why: a worker records its pushes (DeliveryAttempt) in one transaction after send_each returns for the whole "
+            "batch; pushes FCM accepted before the SIGKILL have no record, so the worker that takes the nudge after the "
+            "lease sends them again. FCM has no idempotency key; the per-kind collapse key makes the second push replace "
+            "the first on the phone if it is still unread."
+        )
     print("  " + errors.summary().replace("\n", "\n  "), flush=True)
 
 
@@ -651,17 +759,36 @@ async def scenario_database(bases, accounts, workers, args) -> None:
         while time.monotonic() < stop_at and loops < 10_000:
             loops += 1
             response = await lc.request(client, stats, account, "GET", base, "/api/v1/today", "GET /api/v1/today")
-            timeline.append((time.monotonic() - began, "GET today", response.status_code if response is not None else "transport", base))
+            timeline.append(
+                (
+                    time.monotonic() - began,
+                    "GET today",
+                    response.status_code if response is not None else "transport",
+                    base,
+                )
+            )
             client_id = str(uuid.uuid4())
             body = {"body": "Restart-proof, I hope.", "mood": 3, "client_id": client_id}
             statuses = created.setdefault(client_id, [account.user_id])
             for attempt in range(4):  # a phone retries a failed creation with the same client_id
-                response = await lc.request(client, stats, account, "POST", base, "/api/v1/reflections",
-                                            "POST /api/v1/reflections" if attempt == 0 else "POST /api/v1/reflections (retry)", body=body)
+                response = await lc.request(
+                    client,
+                    stats,
+                    account,
+                    "POST",
+                    base,
+                    "/api/v1/reflections",
+                    "POST /api/v1/reflections" if attempt == 0 else "POST /api/v1/reflections (retry)",
+                    body=body,
+                )
                 status = response.status_code if response is not None else "transport"
                 statuses.append(status)
                 timeline.append((time.monotonic() - began, "POST reflection", status, base))
-                if status in (200, 201) or (isinstance(status, int) and 400 <= status < 500) or time.monotonic() >= stop_at:
+                if (
+                    status in (200, 201)
+                    or (isinstance(status, int) and 400 <= status < 500)
+                    or time.monotonic() >= stop_at
+                ):
                     break
                 await asyncio.sleep(1.0)
             await asyncio.sleep(rng.uniform(0.2, 0.6))
@@ -679,8 +806,13 @@ async def scenario_database(bases, accounts, workers, args) -> None:
         await asyncio.sleep(args.db_restart_after)
         version, name = postgres_cluster()
         restart_window["start"] = time.monotonic() - began
-        out = await asyncio.to_thread(subprocess.run, ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart"],
-                                      capture_output=True, text=True, timeout=180)
+        out = await asyncio.to_thread(
+            subprocess.run,
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart"],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         restart_window["end"] = time.monotonic() - began
         restart_window["rc"] = out.returncode
         while not await asyncio.to_thread(postgres_answers) and time.monotonic() - began < args.db_load_seconds + 120:
@@ -694,50 +826,79 @@ async def scenario_database(bases, accounts, workers, args) -> None:
         await client.aclose()
         note(sampler.finish())
         up = await asyncio.to_thread(ensure_postgres)
-        print(f"  PostgreSQL up at the end: pg_isready -> {'accepting connections' if up else 'NOT ANSWERING'}", flush=True)
+        print(
+            f"  PostgreSQL up at the end: pg_isready -> {'accepting connections' if up else 'NOT ANSWERING'}",
+            flush=True,
+        )
         if not up:
             result(False, "PostgreSQL restarted", "pg_isready does not answer")
 
     requests = [t for t in timeline if t[1] != "readyz"]
     failed = [t for t in requests if not (isinstance(t[2], int) and t[2] < 400)]
     start, end, ready = restart_window.get("start", 0), restart_window.get("end", 0), restart_window.get("ready", 0)
-    note(f"pg_ctlcluster restart ran from {start:.1f} s to {end:.1f} s (exit {restart_window.get('rc')}); "
-         f"pg_isready again at {ready:.1f} s; {args.db_phones} phones, {len(requests)} requests in {args.db_load_seconds:.0f} s")
+    note(
+        f"pg_ctlcluster restart ran from {start:.1f} s to {end:.1f} s (exit {restart_window.get('rc')}); "
+        f"pg_isready again at {ready:.1f} s; {args.db_phones} phones, {len(requests)} requests in {args.db_load_seconds:.0f} s"
+    )
     if failed:
-        note(f"failed requests: {len(failed)} ({dict(Counter(str(t[2]) for t in failed))}), "
-             f"from {failed[0][0]:.1f} s to {failed[-1][0]:.1f} s")
+        note(
+            f"failed requests: {len(failed)} ({dict(Counter(str(t[2]) for t in failed))}), "
+            f"from {failed[0][0]:.1f} s to {failed[-1][0]:.1f} s"
+        )
     phases = Counter()
     for t in failed:
-        phases["before the restart" if t[0] < start else "during it (to 5 s after pg_isready)" if t[0] < ready + 5 else "afterwards"] += 1
-    note(f"failed requests by phase: before the restart {phases['before the restart']}, during it (to 5 s after "
-         f"pg_isready) {phases['during it (to 5 s after pg_isready)']}, afterwards {phases['afterwards']}")
+        phases[
+            "before the restart"
+            if t[0] < start
+            else "during it (to 5 s after pg_isready)"
+            if t[0] < ready + 5
+            else "afterwards"
+        ] += 1
+    note(
+        f"failed requests by phase: before the restart {phases['before the restart']}, during it (to 5 s after "
+        f"pg_isready) {phases['during it (to 5 s after pg_isready)']}, afterwards {phases['afterwards']}"
+    )
     tail = [t for t in requests if t[0] >= ready + 5]
     tail_failed = [t for t in tail if not (isinstance(t[2], int) and t[2] < 400)]
     first_ok = {}
     for base in bases:
-        first_ok[base] = next((t[0] - ready for t in requests if t[3] == base and t[0] >= ready and isinstance(t[2], int) and t[2] < 400), None)
-    result(all(v is not None and v < 5 for v in first_ok.values()), "requests succeed again after the database restart (Django reconnects)",
-           f"{phases['during it (to 5 s after pg_isready)']} requests failed during the restart; first success after pg_isready on each "
-           f"Daphne process: {', '.join(f'{v:.1f} s' if v is not None else 'never' for v in first_ok.values())}")
-    result(bool(tail) and not tail_failed, "no request fails once PostgreSQL is back (from 5 s after pg_isready)",
-           f"{len(tail) - len(tail_failed)}/{len(tail)} succeeded; failures then: {dict(Counter(str(t[2]) for t in tail_failed))}"
-           + (" (see the server log summary below for why)" if tail_failed else ""))
+        first_ok[base] = next(
+            (t[0] - ready for t in requests if t[3] == base and t[0] >= ready and isinstance(t[2], int) and t[2] < 400),
+            None,
+        )
+    result(
+        all(v is not None and v < 5 for v in first_ok.values()),
+        "requests succeed again after the database restart (Django reconnects)",
+        f"{phases['during it (to 5 s after pg_isready)']} requests failed during the restart; first success after pg_isready on each "
+        f"Daphne process: {', '.join(f'{v:.1f} s' if v is not None else 'never' for v in first_ok.values())}",
+    )
+    result(
+        bool(tail) and not tail_failed,
+        "no request fails once PostgreSQL is back (from 5 s after pg_isready)",
+        f"{len(tail) - len(tail_failed)}/{len(tail)} succeeded; failures then: {dict(Counter(str(t[2]) for t in tail_failed))}"
+        + (" (see the server log summary below for why)" if tail_failed else ""),
+    )
     ready_codes = Counter(str(t[2]) for t in timeline if t[1] == "readyz")
     note(f"/readyz during the run: {dict(ready_codes)}")
 
     def stored():
         from reflections.models import Reflection
 
-        return Counter(str(c) for c in Reflection.objects.filter(client_id__in=list(created)).values_list("client_id", flat=True))
+        return Counter(
+            str(c) for c in Reflection.objects.filter(client_id__in=list(created)).values_list("client_id", flat=True)
+        )
 
     rows = await orm(stored)
     answered = [cid for cid, s in created.items() if any(x in (200, 201) for x in s[1:])]
     unresolved = [cid for cid in created if cid not in answered]
     missing = [cid for cid in answered if rows[cid] != 1]
     doubled = [cid for cid, count in rows.items() if count > 1]
-    result(not missing and not doubled, "reflections created across the restart are stored exactly once",
-           f"{len(answered)} answered 2xx (after retries with the same client_id), {len(missing)} not stored exactly once, "
-           f"{len(doubled)} stored twice; {len(unresolved)} never answered 2xx ({sum(1 for c in unresolved if rows[c])} of them stored)")
+    result(
+        not missing and not doubled,
+        "reflections created across the restart are stored exactly once",
+        f"{len(answered)} answered 2xx (after retries with the same client_id), {len(missing)} not stored exactly once, "
+        f"{len(doubled)} stored twice; {len(unresolved)} never answered 2xx ({sum(1 for c in unresolved if rows[c])} of them stored)",
+    )
 
     # Workers: did they live through it, and do they still work?
     await asyncio.sleep(3)
@@ -752,13 +913,18 @@ async def scenario_database(bases, accounts, workers, args) -> None:
         from nudges.models import Device, Kind, Nudge
         from nudges.tasks import deliver_nudges
 
-        user = User.objects.create(email=f"after-restart-{uuid.uuid4().hex[:8]}@faults.test", time_zone="UTC", password="!")
-        from nudges.models import Preferences
+        user = User.objects.create(
+            email=f"after-restart-{uuid.uuid4().hex[:8]}@faults.test", time_zone="UTC", password="!"
+        )
         from datetime import time as clock
+
+        from nudges.models import Preferences
 
         Preferences.objects.create(user=user, quiet_start=clock(0), quiet_end=clock(0))
         Device.objects.create(user=user, token=f"after-restart-{user.pk}", platform="android")
-        nudge = Nudge.objects.create(user=user, kind=Kind.SEEN, dedupe_key=f"after-restart:{user.pk}", due_at=timezone.now())
+        nudge = Nudge.objects.create(
+            user=user, kind=Kind.SEEN, dedupe_key=f"after-restart:{user.pk}", due_at=timezone.now()
+        )
         deliver_nudges.enqueue()
         return nudge.pk
 
@@ -776,10 +942,13 @@ async def scenario_database(bases, accounts, workers, args) -> None:
                 delivered_in = time.monotonic() - t0
                 break
             await asyncio.sleep(1)
-    result(not died and delivered_in is not None, "workers live through the database restart and keep delivering",
-           f"workers [fake-FCM worker 0, fake-FCM worker 1, plain manage.py run_worker] alive before {alive_before}, "
-           f"after {alive_after} (exit codes {codes}); a nudge made after the restart "
-           + (f"was delivered in {delivered_in:.1f} s" if delivered_in is not None else "was NOT delivered within 60 s"))
+    result(
+        not died and delivered_in is not None,
+        "workers live through the database restart and keep delivering",
+        f"workers [fake-FCM worker 0, fake-FCM worker 1, plain manage.py run_worker] alive before {alive_before}, "
+        f"after {alive_after} (exit codes {codes}); a nudge made after the restart "
+        + (f"was delivered in {delivered_in:.1f} s" if delivered_in is not None else "was NOT delivered within 60 s"),
+    )
     print("  " + errors.summary().replace("\n", "\n  "), flush=True)
 
 
@@ -789,8 +958,13 @@ async def scenario_database(bases, accounts, workers, args) -> None:
 def stock_worker(args):
     """A plain `manage.py run_worker` (console push backend), as a deployment would run it."""
     log = open(args.log_dir / "worker-stock.log", "w")
-    return subprocess.Popen([sys.executable, "manage.py", "run_worker"], cwd=lc.ROOT, env={**os.environ, **lc.scaled_env()},
-                            stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "run_worker"],
+        cwd=lc.ROOT,
+        env={**os.environ, **lc.scaled_env()},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 async def run_async(bases, workers, fcms, marker_dir, args):
@@ -826,7 +1000,9 @@ def main():
     parser.add_argument("--nudges", type=int, default=2000)
     parser.add_argument("--lease-seconds", type=float, default=30, help="the lease inside the workers started here")
     parser.add_argument("--fcm-delay", type=float, default=0.05, help="seconds the fake FCM takes per push")
-    parser.add_argument("--fcm-concurrency", type=int, default=10, help="pushes the fake FCM handles at once (per worker)")
+    parser.add_argument(
+        "--fcm-concurrency", type=int, default=10, help="pushes the fake FCM handles at once (per worker)"
+    )
     parser.add_argument("--kill-after", type=int, default=150, help="pushes into a batch before the SIGKILL")
     parser.add_argument("--redis-down-seconds", type=float, default=12)
     parser.add_argument("--db-phones", type=int, default=20)
@@ -855,21 +1031,40 @@ def main():
     fcms = [FakeFcm(delay=args.fcm_delay, concurrency=args.fcm_concurrency) for _ in range(2)]
     try:
         lc.prepare_database(demo=True)
-        commands = [[sys.executable, str(Path(__file__).resolve()), "--fault-worker", "--fcm-port", str(fcm.port),
-                     "--lease-seconds", str(args.lease_seconds), "--marker-dir", str(marker_dir)] for fcm in fcms]
+        commands = [
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--fault-worker",
+                "--fcm-port",
+                str(fcm.port),
+                "--lease-seconds",
+                str(args.lease_seconds),
+                "--marker-dir",
+                str(marker_dir),
+            ]
+            for fcm in fcms
+        ]
         with lc.scaled_servers(daphnes=2, worker_commands=commands, log_dir=log_dir) as (servers, workers):
-            print(f"setup: PostgreSQL ({lc._servers.DATABASE}) + Redis ({lc._servers.REDIS_URL}), Daphne on "
-                  f"{', '.join(a for a, _ in servers)}, run_worker pids {[w.pid for w in workers]} "
-                  f"(lease {args.lease_seconds:.0f} s, fake FCM on ports {[f.port for f in fcms]}); logs in {log_dir}", flush=True)
+            print(
+                f"setup: PostgreSQL ({lc._servers.DATABASE}) + Redis ({lc._servers.REDIS_URL}), Daphne on "
+                f"{', '.join(a for a, _ in servers)}, run_worker pids {[w.pid for w in workers]} "
+                f"(lease {args.lease_seconds:.0f} s, fake FCM on ports {[f.port for f in fcms]}); logs in {log_dir}",
+                flush=True,
+            )
             time.sleep(2)
             asyncio.run(run_async([f"http://{a}" for a, _ in servers], workers, fcms, marker_dir, args))
     finally:
         for fcm in fcms:
             fcm.close()
         redis_up, postgres_up = ensure_redis(), ensure_postgres()
-        print(f"\nat the end: redis-cli ping {'PONG' if redis_up else 'NO ANSWER'}; pg_isready "
-              f"{'accepting connections' if postgres_up else 'NOT ANSWERING'}")
-        tracebacks = sum(Path(p).read_text(errors="replace").count("Traceback") for p in glob.glob(str(log_dir / "*.log")))
+        print(
+            f"\nat the end: redis-cli ping {'PONG' if redis_up else 'NO ANSWER'}; pg_isready "
+            f"{'accepting connections' if postgres_up else 'NOT ANSWERING'}"
+        )
+        tracebacks = sum(
+            Path(p).read_text(errors="replace").count("Traceback") for p in glob.glob(str(log_dir / "*.log"))
+        )
         print(f"server and worker logs: {tracebacks} tracebacks in {log_dir}")
     print("\nsummary")
     for line in RESULTS:

@@ -1,6 +1,6 @@
 """How fast coaches get their figures, with a year of history behind them.
 
-    .venv/bin/python bench/insights.py [--people 2000] [--runs 1000000] [--requests 200]
+    .venv/bin/python tools/bench/insights.py [--people 2000] [--runs 1000000] [--requests 200]
 
 Needs this machine's PostgreSQL. Seeds --people people in teams of 8 to 12 with a year of runs,
 reflections and acknowledgements, rolls up every finished week (as the worker does), then asks
@@ -12,7 +12,7 @@ import argparse
 import random
 import time
 import uuid
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
 
 from _servers import percentile, setup_django
 
@@ -30,7 +30,8 @@ def seed(people: int, runs: int, now: datetime) -> tuple:
     content_pack_load()
     organisation = Organisation.objects.create(name="Bench Org")
     users = User.objects.bulk_create(
-        User(email=f"p{n}@bench.test", organisation=organisation, password="!", display_name=f"P{n}") for n in range(people)
+        User(email=f"p{n}@bench.test", organisation=organisation, password="!", display_name=f"P{n}")
+        for n in range(people)
     )
     teams, memberships, start = [], [], 0
     while start < people:
@@ -45,25 +46,49 @@ def seed(people: int, runs: int, now: datetime) -> tuple:
     exercises = list(Exercise.objects.filter(is_active=True))
     year_ago = now - timedelta(days=364)
     ciphertext = encrypt("A reflection for the benchmark.")
-    batch, reflections = [], []
-    for n in range(runs):
+    batch = []
+    for _ in range(runs):
         completed = year_ago + timedelta(seconds=rng.randint(0, 364 * 86400))
-        batch.append(Run(user=rng.choice(users), exercise=rng.choice(exercises), client_id=uuid.uuid4(),
-                         started_at=completed - timedelta(minutes=5), completed_at=completed))
+        batch.append(
+            Run(
+                user=rng.choice(users),
+                exercise=rng.choice(exercises),
+                client_id=uuid.uuid4(),
+                started_at=completed - timedelta(minutes=5),
+                completed_at=completed,
+            )
+        )
         if len(batch) == 20000:
             Run.objects.bulk_create(batch)
             batch = []
     Run.objects.bulk_create(batch)
     Reflection.objects.bulk_create(
-        (Reflection(author=rng.choice(users), body_ciphertext=ciphertext, mood=rng.randint(1, 5), client_id=uuid.uuid4(),
-                    created_at=year_ago + timedelta(seconds=rng.randint(0, 364 * 86400))) for _ in range(runs // 5)),
+        (
+            Reflection(
+                author=rng.choice(users),
+                body_ciphertext=ciphertext,
+                mood=rng.randint(1, 5),
+                client_id=uuid.uuid4(),
+                created_at=year_ago + timedelta(seconds=rng.randint(0, 364 * 86400)),
+            )
+            for _ in range(runs // 5)
+        ),
         batch_size=20000,
     )
     Acknowledgement.objects.bulk_create(
-        (Acknowledgement(organisation=organisation, sender=s, recipient=r, message="Thanks", client_id=uuid.uuid4(),
-                         behaviour=rng.choice(Acknowledgement.Behaviour.values),
-                         created_at=year_ago + timedelta(seconds=rng.randint(0, 364 * 86400)))
-         for s, r in ((rng.choice(users), rng.choice(users)) for _ in range(runs // 10)) if s != r),
+        (
+            Acknowledgement(
+                organisation=organisation,
+                sender=s,
+                recipient=r,
+                message="Thanks",
+                client_id=uuid.uuid4(),
+                behaviour=rng.choice(Acknowledgement.Behaviour.values),
+                created_at=year_ago + timedelta(seconds=rng.randint(0, 364 * 86400)),
+            )
+            for s, r in ((rng.choice(users), rng.choice(users)) for _ in range(runs // 10))
+            if s != r
+        ),
         batch_size=20000,
     )
     return organisation, coach
@@ -103,8 +128,10 @@ def main():
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.content[:300]
     teams = len(response.json()["teams"])
-    print(f"insights for {teams} teams x {len(response.json()['weeks'])} weeks: "
-          f"p50 {percentile(timings, 0.5):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms, {len(queries)} queries")
+    print(
+        f"insights for {teams} teams x {len(response.json()['weeks'])} weeks: "
+        f"p50 {percentile(timings, 0.5):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms, {len(queries)} queries"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """How fast a facilitator's command reaches everyone, and what an idle connection costs.
 
-    .venv/bin/python bench/session_fanout.py [--participants 200] [--commands 30] [--idle 2000]
+    .venv/bin/python tools/bench/session_fanout.py [--participants 200] [--commands 30] [--idle 2000]
 
 Needs this machine's PostgreSQL and Redis. Starts two Daphne processes, puts N participants in
 one live session's room across both, and times each facilitator command from sending it to the
@@ -15,7 +15,6 @@ import time
 import uuid
 
 import websockets
-
 from _servers import daphne_processes, percentile, raise_file_limit, rss_kib, setup_django
 
 
@@ -58,10 +57,14 @@ async def fanout(servers, world, commands: int) -> list[float]:
     member_sockets = []
     for index, token in enumerate(world["members"]):
         address = servers[index % len(servers)][0]
-        ws = await websockets.connect(f"ws://{address}/ws/v1/sessions/{session}/", additional_headers=auth(token), max_queue=None)
+        ws = await websockets.connect(
+            f"ws://{address}/ws/v1/sessions/{session}/", additional_headers=auth(token), max_queue=None
+        )
         await receive_type(ws, "snapshot")
         member_sockets.append(ws)
-    lead = await websockets.connect(f"ws://{servers[0][0]}/ws/v1/sessions/{session}/", additional_headers=auth(world["lead"]))
+    lead = await websockets.connect(
+        f"ws://{servers[0][0]}/ws/v1/sessions/{session}/", additional_headers=auth(world["lead"])
+    )
     version = (await receive_type(lead, "snapshot"))["session"]["version"]
     await lead.send(json.dumps({"type": "start", "version": version}))
     version = (await receive_type(lead, "state"))["session"]["version"]
@@ -86,7 +89,11 @@ async def idle_cost(address: str, pid: int, tokens: list[str], connections: int)
     sockets = []
     for index in range(connections):
         token = tokens[index % len(tokens)]
-        sockets.append(await websockets.connect(f"ws://{address}/ws/v1/events/", additional_headers={"Authorization": f"Bearer {token}"}))
+        sockets.append(
+            await websockets.connect(
+                f"ws://{address}/ws/v1/events/", additional_headers={"Authorization": f"Bearer {token}"}
+            )
+        )
     await asyncio.sleep(2)
     after = rss_kib(pid)
     for ws in sockets:
@@ -106,7 +113,9 @@ def main():
     with daphne_processes(2) as servers:
         timings = asyncio.run(fanout(servers, world, args.commands))
         print(f"participants: {args.participants} across 2 Daphne processes (PostgreSQL + Redis)")
-        print(f"command -> last participant's frame: p50 {percentile(timings, 0.5):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms")
+        print(
+            f"command -> last participant's frame: p50 {percentile(timings, 0.5):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms"
+        )
     with daphne_processes(1) as [(address, pid)]:
         per_connection = asyncio.run(idle_cost(address, pid, world["idle"], args.idle))
         print(f"idle event-stream connections: {args.idle}, memory per connection: {per_connection:.1f} KiB")

@@ -1,0 +1,146 @@
+"""What a session room sends, and the one representation of a session both doors send.
+
+ROOM_FRAMES is the catalogue of the room's frame types and the keys each carries, part of the
+documented protocol like events.types (README, "WebSocket protocol"; the AsyncAPI document is
+built from it). Every frame is built here, through `_frame`, which refuses anything else.
+
+`session_view` is what a member sees (HTTP snapshot and the `snapshot` frame); `round_view` is
+one round as everyone sees it. Neither ever names the author of an anonymous share, nor shows
+anything that follows the order of answering (share ids are sequential, so a revealed share
+carries none), and a check-in's average only exists once at least CHECKIN_MINIMUM people
+answered.
+"""
+
+from django.utils.crypto import salted_hmac
+
+from accounts.models import User
+from accounts.presenters import public_person
+from exercises.models import Step
+from group_sessions.models import GroupSession, Share
+from group_sessions.selectors import ROUND_KINDS, present_user_ids
+
+ROOM_FRAMES: dict[str, frozenset[str]] = {
+    "snapshot": frozenset({"session"}),
+    "state": frozenset({"session"}),
+    "presence": frozenset({"present"}),
+    "round.progress": frozenset({"step", "count"}),
+    "round": frozenset({"round"}),
+    "answer.accepted": frozenset({"answer"}),
+}
+
+CHECKIN_MINIMUM = 3
+REVEAL_ORDER_SALT = "humble.group_sessions.reveal_order"
+
+
+def _frame(type: str, **data) -> dict:
+    if ROOM_FRAMES.get(type) != frozenset(data):
+        raise ValueError(f"{type!r} with keys {sorted(data)} is not a documented room frame")
+    return {"type": type, **data}
+
+
+def snapshot_frame(*, session: GroupSession, viewer: User) -> dict:
+    return _frame("snapshot", session=session_view(session=session, viewer=viewer))
+
+
+def state_frame(*, session: GroupSession) -> dict:
+    return _frame("state", session=state_view(session))
+
+
+def presence_frame(*, user_ids: list[int]) -> dict:
+    return _frame("presence", present=people_view(user_ids))
+
+
+def round_progress_frame(*, step: int, count: int) -> dict:
+    return _frame("round.progress", step=step, count=count)
+
+
+def round_frame(*, session: GroupSession, step_position: int) -> dict:
+    return _frame("round", round=round_for(session=session, step_position=step_position))
+
+
+def answer_accepted_frame(*, share: Share) -> dict:
+    return _frame("answer.accepted", answer=answer_view(share))
+
+
+def people_view(user_ids: list[int]) -> list[dict]:
+    users = User.objects.filter(pk__in=user_ids).only("pk", "display_name").order_by("pk")
+    return [public_person(user) for user in users]
+
+
+def state_view(session: GroupSession) -> dict:
+    """The facilitator-driven state: what changes with every command."""
+    return {
+        "id": session.pk,
+        "phase": session.phase,
+        "step": session.step,
+        "deadline": session.deadline.isoformat() if session.deadline else None,
+        "facilitator": public_person(session.facilitator) if session.facilitator else None,
+        "version": session.version,
+    }
+
+
+def _reveal_order(share: Share) -> tuple:
+    """Where a share sits in its revealed round: a keyed hash of its text, so the order depends
+    on the texts alone, never on who answered first (with the live `round.progress` counts,
+    submission order would tell who wrote what). Named shares follow the same order, as their
+    place among the anonymous ones would otherwise tell. Identical texts: named before
+    anonymous, then by author (already shown)."""
+    return (
+        salted_hmac(REVEAL_ORDER_SALT, share.text).digest(),
+        share.anonymous,
+        0 if share.anonymous else share.author_id,
+    )
+
+
+def round_view(*, session: GroupSession, step: Step, shares: list[Share]) -> dict:
+    revealed = step.position in session.revealed_steps
+    view = {"step": step.position, "kind": step.kind, "revealed": revealed, "count": len(shares)}
+    if step.kind == Step.Kind.SHARE:
+        view["shares"] = (
+            [
+                {"text": share.text, "author": None if share.anonymous else public_person(share.author)}
+                for share in sorted(shares, key=_reveal_order)
+            ]
+            if revealed
+            else []
+        )
+    else:
+        enough = len(shares) >= CHECKIN_MINIMUM
+        view["average"] = round(sum(s.value for s in shares) / len(shares), 2) if revealed and enough else None
+        view["minimum"] = CHECKIN_MINIMUM
+    return view
+
+
+def round_for(*, session: GroupSession, step_position: int) -> dict:
+    step = next(s for s in session.exercise.steps.all() if s.position == step_position)
+    shares = list(Share.objects.filter(session=session, step=step_position).select_related("author"))
+    return round_view(session=session, step=step, shares=shares)
+
+
+def session_view(*, session: GroupSession, viewer: User) -> dict:
+    """Everything a member sees on joining: state, exercise, who is here, the rounds so far
+    and their own answers."""
+    steps = list(session.exercise.steps.all())
+    shares = list(Share.objects.filter(session=session).select_related("author").order_by("pk"))
+    reached = session.step if session.phase == GroupSession.Phase.STEP else len(steps)
+    return {
+        **state_view(session),
+        "team_id": session.team_id,
+        "exercise": {
+            "slug": session.exercise.slug,
+            "title": session.exercise.title,
+            "steps": [{"position": s.position, "kind": s.kind, "text": s.text, "seconds": s.seconds} for s in steps],
+        },
+        "present": people_view(present_user_ids(session_id=session.pk)),
+        "rounds": [
+            round_view(session=session, step=step, shares=[share for share in shares if share.step == step.position])
+            for step in steps
+            if step.kind in ROUND_KINDS and (step.position <= reached or session.phase == GroupSession.Phase.ENDED)
+        ],
+        "my_answers": [answer_view(share) for share in shares if share.author_id == viewer.pk],
+    }
+
+
+def answer_view(share: Share) -> dict:
+    """One's own answer, as only its author sees it."""
+    return {"id": share.pk, "step": share.step, "text": share.text, "value": share.value, "anonymous": share.anonymous}

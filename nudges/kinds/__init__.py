@@ -1,0 +1,38 @@
+"""Every kind of nudge, one entry each (nudges/kinds/<kind>.py), and what a nudge says.
+
+Texts are in English and French through Django's translations (nudges/locale/); the profile's
+locale picks, falling back to English.
+"""
+
+from django.utils import translation
+
+from nudges.kinds import (
+    daily_exercise,
+    orphan_claimed,
+    orphan_reminder,
+    reconnect,
+    reflect_after,
+    seen,
+    session_started,
+    weekly_lookback,
+)
+from nudges.kinds.base import NudgeKind, Text
+
+KINDS: dict[str, NudgeKind] = {
+    kind.name: kind
+    for kind in (
+        daily_exercise.KIND,
+        reflect_after.KIND,
+        seen.KIND,
+        session_started.KIND,
+        weekly_lookback.KIND,
+        reconnect.KIND,
+        orphan_claimed.KIND,
+        orphan_reminder.KIND,
+    )
+}
+
+
+def render(*, kind: str, locale: str, facts: dict) -> Text:
+    with translation.override(locale.split("-")[0] if locale else "en"):
+        return KINDS[kind].text(facts)

@@ -1,0 +1,48 @@
+"""At the person's chosen local time, unless they already did an exercise that day."""
+
+from datetime import date, time, timedelta
+
+from django.db.models import Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from accounts.selectors import local_day_start
+from exercises.selectors import recommendation_for, runs_completed_since
+from nudges.kinds.base import NudgeKind, Schedule, Text, is_stale
+from nudges.models import Kind
+
+
+def still_relevant(*, nudge, user, local) -> str:
+    if is_stale(nudge=nudge, local=local):
+        return "stale"
+    if runs_completed_since(user=user, since=local_day_start(user=user, day=local.date())).exists():
+        return "already_done"
+    return ""
+
+
+def facts(*, nudge, user, local) -> dict | None:
+    exercise = recommendation_for(user=user, day=local.date())
+    return {"title": exercise.title, "minutes": exercise.duration_minutes} if exercise else None
+
+
+def text(facts: dict) -> Text:
+    return Text(
+        _("Today's exercise"),
+        _("%(title)s: %(minutes)d minutes, whenever suits you.")
+        % {"title": facts["title"], "minutes": facts["minutes"]},
+    )
+
+
+KIND = NudgeKind(
+    name=Kind.DAILY_EXERCISE,
+    preference="daily_exercise",
+    text=text,
+    facts=facts,
+    still_relevant=still_relevant,
+    schedule=Schedule(
+        at=Coalesce("nudge_preferences__daily_exercise_at", Value(time(9, 0))),
+        days=lambda today: [today, today + timedelta(days=1)],
+        period=date.isoformat,
+    ),
+    collapse_key="daily_exercise",
+)

@@ -1,0 +1,82 @@
+"""The re-check just before sending: is this nudge still wanted, now?
+
+In this order: the account still open, the kind still on, no snooze, still relevant (its kind
+decides: no exercise done yet, no reflection yet, session still live...), outside quiet hours
+(else deferred to their end), under the daily cap.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from accounts.models import User
+from accounts.selectors import local_day_start
+from nudges.kinds import KINDS
+from nudges.models import Nudge
+from nudges.selectors import preferences_for
+
+
+@dataclass
+class Decision:
+    send: bool = False
+    skip: str = ""
+    defer_until: datetime | None = None
+
+
+def decide(*, nudge: Nudge, now: datetime, sent_today: int) -> Decision:
+    user = nudge.user
+    preferences = preferences_for(user=user)
+    local = now.astimezone(ZoneInfo(user.time_zone))
+    if not user.is_active:
+        return Decision(skip="inactive")
+    if not getattr(preferences, KINDS[nudge.kind].preference):
+        return Decision(skip="opted_out")
+    if preferences.snoozed_until and preferences.snoozed_until > now:
+        return Decision(skip="snoozed")
+    reason = _still_relevant(nudge, user, local)
+    if reason:
+        return Decision(skip=reason)
+    if _in_quiet_hours(local.time(), preferences.quiet_start, preferences.quiet_end):
+        return Decision(defer_until=_quiet_hours_end(local, preferences.quiet_end))
+    if sent_today >= preferences.daily_cap:
+        return Decision(skip="daily_cap")
+    return Decision(send=True)
+
+
+def sent_today_by_person(*, nudges: list[Nudge], now: datetime) -> dict[int, int]:
+    """How many nudges each person got today, in their own day (one query for the batch)."""
+    starts = {
+        n.user_id: local_day_start(user=n.user, day=now.astimezone(ZoneInfo(n.user.time_zone)).date()) for n in nudges
+    }
+    counts = dict.fromkeys(starts, 0)
+    sent = Nudge.objects.filter(user_id__in=starts, sent_at__gte=min(starts.values())).values_list("user_id", "sent_at")
+    for user_id, sent_at in sent:
+        if sent_at >= starts[user_id]:
+            counts[user_id] += 1
+    return counts
+
+
+def _still_relevant(nudge: Nudge, user: User, local: datetime) -> str:
+    """Empty if the nudge still makes sense now, else why not."""
+    return KINDS[nudge.kind].still_relevant(nudge=nudge, user=user, local=local)
+
+
+def _in_quiet_hours(moment: time, start: time, end: time) -> bool:
+    if start == end:
+        return False
+    return start <= moment < end if start < end else moment >= start or moment < end
+
+
+def _quiet_hours_end(local: datetime, end: time) -> datetime:
+    """When quiet hours next end: the next time the wall clock shows `end` after `local`.
+
+    The day is chosen by the wall clock; within it, the first pass of a repeated hour that is
+    still ahead (compared in UTC, since within one zone Python compares wall clocks)."""
+    now = local.astimezone(UTC)
+    day = local.date() if local.time() < end else local.date() + timedelta(days=1)
+    for candidate_day in (day, day + timedelta(days=1)):
+        for fold in (0, 1):
+            candidate = datetime.combine(candidate_day, end, tzinfo=local.tzinfo).replace(fold=fold)
+            if candidate.astimezone(UTC) > now:
+                return candidate
+    raise AssertionError("a wall-clock time recurs within two days")
