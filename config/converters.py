@@ -14,3 +14,18 @@ class Id:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+class DeviceToken:
+    """A push registration token as it appears in a path: printable, no slash, no longer than the
+    column. Control characters (a NUL above all, which PostgreSQL refuses in text) make it no
+    such path rather than a query."""
+
+    regex = "[^/\\x00-\\x1f\\x7f]{1,512}"
+    openapi = {"type": "string", "minLength": 1, "maxLength": 512}
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

@@ -271,7 +271,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "PATH_CONVERTER_OVERRIDES": {"id": converters.Id.openapi},
+    "PATH_CONVERTER_OVERRIDES": {"id": converters.Id.openapi, "device_token": converters.DeviceToken.openapi},
     "ENUM_NAME_OVERRIDES": {
         "ReactionKindEnum": "acknowledgements.models.Reaction.Kind",
         "StepKindEnum": "exercises.models.Step.Kind",

@@ -3,11 +3,12 @@ from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api import asyncapi, health
-from config.converters import Id
+from config.converters import DeviceToken, Id
 from dashboard import views as dashboard_views
 from dashboard.forms import AdminSignInForm
 
 register_converter(Id, "id")
+register_converter(DeviceToken, "device_token")
 # Every password goes through accounts.sign_in, the admin's too.
 admin.site.login_form = AdminSignInForm
 

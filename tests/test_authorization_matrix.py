@@ -152,7 +152,7 @@ EXPECTED = {
     ("api/v1/coach/organisations/<id:organisation_id>/insights.csv", "GET"): COACH_ONLY,
     # Devices and nudges: one's own.
     ("api/v1/devices", "POST"): SELF_CREATE,
-    ("api/v1/devices/<str:token>", "DELETE"): (401, 204, 404, 404, 404, 404, 404),
+    ("api/v1/devices/<device_token:token>", "DELETE"): (401, 204, 404, 404, 404, 404, 404),
     ("api/v1/nudges", "GET"): SELF_SERVICE,
     ("api/v1/nudges/preferences", "GET"): SELF_SERVICE,
     ("api/v1/nudges/preferences", "PUT"): SELF_SERVICE,

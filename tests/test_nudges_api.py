@@ -34,6 +34,7 @@ DEFAULT_PREFERENCES = {
     "reconnect": True,
     "orphan_claimed": True,
     "orphan_reminder": True,
+    "pair_invited": True,
     "daily_exercise_at": "09:00",
     "quiet_start": "21:00",
     "quiet_end": "08:00",
@@ -228,6 +229,13 @@ def test_removing_ones_own_device_answers_204_and_forgets_it(client_for, member)
 
     assert response.status_code == 204
     assert list(Device.objects.values_list("token", flat=True)) == [OTHER_TOKEN]
+
+
+@pytest.mark.parametrize("token", ["%00", "abc%00def", "%1F", "%7F"])
+def test_a_device_token_with_a_control_character_is_no_such_path(client_for, member, token):
+    response = client_for(member).delete(f"/api/v1/devices/{token}")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"
 
 
 def test_removing_a_device_twice_is_404_the_second_time(client_for, member):
