@@ -21,6 +21,8 @@ from acknowledgements.models import Acknowledgement, Reaction
 from events.types import EVENT_TYPES
 from group_sessions.frames import ROOM_FRAMES
 from nudges.models import Kind as NudgeKind
+from pairs.frames import PAIR_ROOM_FRAMES
+from pairs.models import ANSWER_MAX_LENGTH as PAIR_ANSWER_MAX_LENGTH
 from realtime import consumers
 
 ID = {"type": "integer"}
@@ -73,6 +75,16 @@ EVENT_DATA = {
     "orphan.claimed": {"orphan_id": ID, "team_id": ID, "title": TEXT, "claimed_by": PERSON},
     "orphan.done": {"orphan_id": ID, "team_id": ID, "title": TEXT, "done_by": PERSON, "note": TEXT},
     "orphan.reopened": {"orphan_id": ID, "team_id": ID, "title": TEXT},
+    "pair.invited": {
+        "pair_id": ID,
+        "exercise": EXERCISE,
+        "invited_by": PERSON,
+        "note": TEXT,
+        "expires_at": {"type": "string", "format": "date-time"},
+    },
+    "pair.accepted": {"pair_id": ID, "exercise": EXERCISE, "partner": PERSON},
+    "pair.reflection_invite": {"pair_id": ID, "run_id": {"type": ["integer", "null"]}, "exercise": EXERCISE},
+    "pair.completed": {"pair_id": ID, "exercise": EXERCISE, "partner": PERSON},
 }
 
 # The facilitator's commands carry the version they last saw (stale_version otherwise).
@@ -158,6 +170,50 @@ ROOM_FRAME_SCHEMAS = {
     ),
 }
 
+# A pair's room (realtime.consumers.PairRoomConsumer): its own frames and commands, documented
+# under message ids prefixed `pair_` (its frame types reuse the session room's words).
+PAIR_STATE_FIELDS = ("id", "status", "step", "version", "reveal_after_seconds", "completed_at")
+PAIR_STEP = {"step": {"type": "integer", "minimum": 1}}
+PAIR_ROOM_FRAME_SCHEMAS = {
+    "snapshot": (
+        _frame("snapshot", {"pair": {"$ref": "#/components/schemas/Pair"}}),
+        "On connect: the same object as GET /api/v1/pairs/{id}.",
+    ),
+    "state": (
+        _frame(
+            "state",
+            {
+                "pair": _object(
+                    {name: {"$ref": f"#/components/schemas/Pair/properties/{name}"} for name in PAIR_STATE_FIELDS}
+                )
+            },
+        ),
+        "After every change: accepted, a step moved on, a step revealed alone, completed.",
+    ),
+    "presence": ROOM_FRAME_SCHEMAS["presence"],
+    "answered": (
+        _frame("answered", {**PAIR_STEP, "by": PERSON}),
+        "One of the two answered a step (never what).",
+    ),
+    "round": (
+        _frame("round", {"round": {"$ref": "#/components/schemas/PairRound"}}),
+        "A step's answers, once both answered or one revealed it after the agreed time.",
+    ),
+    "answer.accepted": (
+        _frame("answer.accepted", {"answer": {"$ref": "#/components/schemas/MyPairAnswer"}}),
+        "To the one who answered only.",
+    ),
+}
+PAIR_COMMANDS = {
+    "ping": COMMANDS["ping"],
+    "next": (VERSION, "Either of the two: the next step; past the last one the pair completes."),
+    "answer": (
+        {**PAIR_STEP, "text": {"type": "string", "maxLength": PAIR_ANSWER_MAX_LENGTH}},
+        "One's answer to a share step (the same as POST /api/v1/pairs/{id}/answers).",
+    ),
+    "reveal": (PAIR_STEP, "Shows a step's answers alone, once the time the pair agreed has passed."),
+}
+
 STREAM_FRAMES = {
     "resync_required": (
         _frame("resync_required"),
@@ -168,7 +224,7 @@ STREAM_FRAMES = {
 # What each of the consumers' CLOSE_* codes means; every one must be described (checked on build).
 CLOSE_CODES = {
     "CLOSE_UNAUTHENTICATED": "no valid credential (closed right after the accept)",
-    "CLOSE_FORBIDDEN": "signed in, but not allowed here (not in the session's team)",
+    "CLOSE_FORBIDDEN": "signed in, but not allowed here (not in the session's team, not one of the pair)",
     "CLOSE_NO_SUCH_PATH": "no such WebSocket path",
     "CLOSE_SERVER_ERROR": "the server failed on this connection; reconnect (a room sends its snapshot again)",
 }
@@ -199,8 +255,8 @@ def _server_message(type_: str, frame: tuple[dict, str]) -> dict:
     return {"name": type_, "title": type_, "summary": summary, "payload": payload}
 
 
-def _client_message(command: str) -> dict:
-    fields, summary = COMMANDS[command]
+def _client_message(command: str, commands: dict = COMMANDS) -> dict:
+    fields, summary = commands[command]
     return {
         "name": command,
         "title": command,
@@ -216,6 +272,12 @@ def _check_catalogues() -> None:
         set(ROOM_FRAME_SCHEMAS[t][0]["properties"]) - {"type"} != ROOM_FRAMES[t] for t in ROOM_FRAMES
     ):
         raise ValueError("api.asyncapi.ROOM_FRAME_SCHEMAS does not describe group_sessions.frames.ROOM_FRAMES exactly")
+    if PAIR_ROOM_FRAME_SCHEMAS.keys() != PAIR_ROOM_FRAMES.keys() or any(
+        set(PAIR_ROOM_FRAME_SCHEMAS[t][0]["properties"]) - {"type"} != PAIR_ROOM_FRAMES[t] for t in PAIR_ROOM_FRAMES
+    ):
+        raise ValueError("api.asyncapi.PAIR_ROOM_FRAME_SCHEMAS does not describe pairs.frames.PAIR_ROOM_FRAMES exactly")
+    if PAIR_COMMANDS.keys() != consumers.PairRoomConsumer.commands.keys():
+        raise ValueError("api.asyncapi.PAIR_COMMANDS does not describe the pair room's commands exactly")
     accepted = set(consumers.SessionRoomConsumer.commands) | set(consumers.EventStreamConsumer.commands)
     if accepted != COMMANDS.keys():
         raise ValueError("api.asyncapi.COMMANDS does not describe the consumers' commands exactly")
@@ -282,12 +344,21 @@ def asyncapi_document() -> dict:
     """The document, without its `servers` (those depend on the request)."""
     _check_catalogues()
     openapi = SchemaGenerator().get_schema(request=None, public=True)
-    schemas = as_json_schema(_referenced(openapi["components"]["schemas"], ["Session", "Round", "Answer", "Person"]))
+    schemas = as_json_schema(
+        _referenced(
+            openapi["components"]["schemas"],
+            ["Session", "Round", "Answer", "Person", "Pair", "PairRound", "MyPairAnswer"],
+        )
+    )
 
     messages = {_message_id(t): _event_message(t) for t in EVENT_TYPES}
     for frames in (COMMON_FRAMES, ROOM_FRAME_SCHEMAS, STREAM_FRAMES):
         messages.update({_message_id(t): _server_message(t, frame) for t, frame in frames.items()})
     messages.update({f"command_{_message_id(c)}": _client_message(c) for c in COMMANDS})
+    messages.update(
+        {f"pair_{_message_id(t)}": _server_message(t, frame) for t, frame in PAIR_ROOM_FRAME_SCHEMAS.items()}
+    )
+    messages.update({f"pair_command_{c}": _client_message(c, PAIR_COMMANDS) for c in PAIR_COMMANDS})
 
     def ref(message_id: str) -> dict:
         return {"$ref": f"#/components/messages/{message_id}"}
@@ -296,6 +367,8 @@ def asyncapi_document() -> dict:
     stream_out = [f"command_{c}" for c in consumers.EventStreamConsumer.commands]
     room_in = [_message_id(t) for t in [*ROOM_FRAMES, *COMMON_FRAMES]]
     room_out = [f"command_{_message_id(c)}" for c in consumers.SessionRoomConsumer.commands]
+    pair_in = [f"pair_{_message_id(t)}" for t in PAIR_ROOM_FRAMES] + [_message_id(t) for t in COMMON_FRAMES]
+    pair_out = [f"pair_command_{c}" for c in consumers.PairRoomConsumer.commands]
     return {
         "asyncapi": "3.0.0",
         "info": {
@@ -321,12 +394,21 @@ def asyncapi_document() -> dict:
                 {message_id: ref(message_id) for message_id in room_in + room_out},
                 parameters={"session_id": {"description": "the session's id (digits)"}},
             ),
+            "pair": _channel(
+                "/ws/v1/pairs/{pair_id}/",
+                "The room of one pair, for its two people only: either moves the steps on; answers show "
+                "once both answered.",
+                {message_id: ref(message_id) for message_id in pair_in + pair_out},
+                parameters={"pair_id": {"description": "the pair's id (digits)"}},
+            ),
         },
         "operations": {
             "receiveEvents": _operation("events", "receive", "What the event stream sends.", stream_in),
             "sendToEventStream": _operation("events", "send", "What a client may send the event stream.", stream_out),
             "receiveRoomFrames": _operation("session", "receive", "What a session room sends.", room_in),
             "sendRoomCommands": _operation("session", "send", "What a member may send a session room.", room_out),
+            "receivePairFrames": _operation("pair", "receive", "What a pair's room sends.", pair_in),
+            "sendPairCommands": _operation("pair", "send", "What either of the two may send their room.", pair_out),
         },
         "components": {"messages": messages, "schemas": schemas},
     }

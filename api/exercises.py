@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.pagination import InOrder, ThemeOrder
+from api.people import PersonSerializer
 from api.schema import IDEMPOTENCY_CONFLICT
 from exercises.models import Exercise, Step
 from exercises.selectors import exercise_get, exercises_list, runs_for_user, theme_exists, themes_list, today_for_user
@@ -70,6 +71,10 @@ class TodaySerializer(serializers.Serializer):
     completed_today = serializers.BooleanField()
     streak = StreakSerializer()
     unread_acknowledgements = serializers.IntegerField()
+    partner = PersonSerializer(
+        allow_null=True,
+        help_text="for a pair exercise: a teammate to invite (never paired with, or longest ago); else null",
+    )
 
 
 class RunSerializer(serializers.Serializer):

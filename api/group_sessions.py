@@ -42,6 +42,12 @@ class RoundSerializer(serializers.Serializer):
     average = serializers.FloatField(
         allow_null=True, required=False, help_text="check-ins: null until revealed with at least `minimum` answers"
     )
+    distribution = serializers.DictField(
+        child=serializers.IntegerField(),
+        allow_null=True,
+        required=False,
+        help_text="check-ins: how many answered each score, keys 1 to 5; null like `average`",
+    )
     minimum = serializers.IntegerField(required=False)
 
 

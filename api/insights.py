@@ -1,4 +1,5 @@
-"""Coach insights over HTTP: the anonymised table as JSON, and the same table as CSV."""
+"""Coach insights over HTTP: the anonymised table as JSON, and the same table as CSV; and a
+lead's view of their own team's health, cut from the same cells."""
 
 import csv
 import io
@@ -10,19 +11,24 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from insights.selectors import SUPPRESSION_REASONS, coach_scopes
+from insights.anonymity import SUPPRESSION_REASONS
+from insights.selectors import coach_scopes
 from insights.services import insights_look
 
 
-class InsightsQuerySerializer(serializers.Serializer):
+class WeeksQuerySerializer(serializers.Serializer):
     def get_fields(self):
         # `from` is a Python keyword, so the fields are declared here rather than as attributes.
         week = r"^\d{4}-W\d{2}$"
         return {
             "from": serializers.RegexField(week, required=False),
             "to": serializers.RegexField(week, required=False),
-            "team": serializers.IntegerField(min_value=1, required=False),
         }
+
+
+class InsightsQuerySerializer(WeeksQuerySerializer):
+    def get_fields(self):
+        return {**super().get_fields(), "team": serializers.IntegerField(min_value=1, required=False)}
 
 
 class CellSerializer(serializers.Serializer):
@@ -30,6 +36,27 @@ class CellSerializer(serializers.Serializer):
     suppressed = serializers.ChoiceField(
         choices=SUPPRESSION_REASONS, allow_null=True, help_text="why the value is null"
     )
+
+
+class HealthQuestionSerializer(serializers.Serializer):
+    """One check-in question in one week: published whole when at least k people answered it."""
+
+    answers = CellSerializer()
+    people = CellSerializer()
+    mean = CellSerializer(help_text="the mean score, 1-5")
+    distribution = serializers.DictField(child=CellSerializer(), help_text="how many answers gave each score, 1 to 5")
+
+
+class QuestionSerializer(serializers.Serializer):
+    id = serializers.SlugField(help_text="the same wherever the same question is asked")
+    name = serializers.CharField()
+
+
+class PairsSerializer(serializers.Serializer):
+    """Pair exercises done within the team: a pair counts when both are members at the rollup."""
+
+    distinct_pairs = CellSerializer(help_text="how many different pairs of members practised together")
+    share_of_team = CellSerializer(help_text="the share of the team in at least one pair, 0 to 1")
 
 
 class InsightsWeekSerializer(serializers.Serializer):
@@ -45,6 +72,8 @@ class InsightsWeekSerializer(serializers.Serializer):
     orphans = serializers.DictField(child=CellSerializer(), help_text="posted, claimed, done, median_minutes_to_claim")
     mood = CellSerializer()
     mood_reporters = CellSerializer()
+    pairs = PairsSerializer()
+    health = serializers.DictField(child=HealthQuestionSerializer(), help_text="team health, by question id")
 
 
 class TeamTableSerializer(serializers.Serializer):
@@ -69,6 +98,7 @@ class InsightsSerializer(serializers.Serializer):
     weeks = serializers.ListField(child=serializers.CharField())
     themes = serializers.ListField(child=serializers.CharField())
     behaviours = serializers.ListField(child=serializers.CharField())
+    questions = QuestionSerializer(many=True, help_text="the check-in questions team health is rolled up by")
     teams = TeamTableSerializer(many=True)
     organisation_total = OrganisationTotalSerializer()
 
@@ -100,11 +130,11 @@ def _query(request) -> dict:
     return {"first": fields.get("from"), "last": fields.get("to"), "team_id": fields.get("team")}
 
 
-PARAMETERS = [
+WEEK_PARAMETERS = [
     OpenApiParameter("from", str, description="first ISO week, e.g. 2026-W30 (default: 12 weeks before `to`)"),
     OpenApiParameter("to", str, description="last ISO week (default: the last finished week)"),
-    OpenApiParameter("team", int, description="one team of your assignment"),
 ]
+PARAMETERS = [*WEEK_PARAMETERS, OpenApiParameter("team", int, description="one team of your assignment")]
 
 
 def _look(request, organisation_id: int, format: str) -> dict:

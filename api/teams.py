@@ -1,12 +1,14 @@
-"""Teams: mine, one with its members, and joining by code."""
+"""Teams: mine, one with its members, joining by code, and a lead's view of the team's health."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.insights import WEEK_PARAMETERS, HealthQuestionSerializer, QuestionSerializer, WeeksQuerySerializer
 from api.pagination import InOrder
 from api.people import PersonSerializer
+from insights.selectors import team_health_for_lead
 from teams.models import Membership
 from teams.presenters import my_team_view, team_view
 from teams.selectors import memberships_for_user, team_for_member
@@ -76,3 +78,35 @@ class JoinTeam(APIView):
         membership = team_join(user=request.user, code=data.validated_data["code"])
         team = team_for_member(user=request.user, team_id=membership.team_id)
         return Response(TeamSerializer(team, context={"request": request}).data)
+
+
+class HealthTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class HealthWeekSerializer(serializers.Serializer):
+    week = serializers.CharField()
+    members = serializers.IntegerField(allow_null=True, help_text="null when the team shows nothing that week")
+    health = serializers.DictField(child=HealthQuestionSerializer(), help_text="by question id")
+
+
+class TeamHealthSerializer(serializers.Serializer):
+    team = HealthTeamSerializer()
+    k = serializers.IntegerField(help_text="the anonymity threshold")
+    questions = QuestionSerializer(many=True)
+    weeks = HealthWeekSerializer(many=True)
+
+
+class TeamHealth(APIView):
+    """My team's check-ins per finished week and question, as its coach sees them (leads only):
+    a question fewer than k people answered that week is suppressed, never shown as zero."""
+
+    @extend_schema(parameters=WEEK_PARAMETERS, responses=TeamHealthSerializer)
+    def get(self, request, team_id: int):
+        query = WeeksQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        weeks = query.validated_data
+        return Response(
+            team_health_for_lead(user=request.user, team_id=team_id, first=weeks.get("from"), last=weeks.get("to"))
+        )

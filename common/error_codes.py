@@ -37,6 +37,9 @@ ERROR_CODES: dict[str, str] = {
     "not_the_claimant": "linking an orphan to an acknowledgement of someone who did not claim it",
     "recipient_not_found": "acknowledging someone outside one's organisation, or nobody",
     "not_a_group_exercise": "starting a live session with a solo or pair exercise",
+    "not_a_pair_exercise": "inviting someone to a solo or group exercise",
+    "self_pair": "inviting oneself to a pair exercise",
+    "partner_not_found": "inviting someone outside one's organisation, or nobody",
     "weak_password": "a new password Django's validators refuse",
     # Fields, checked by Django REST framework's serializers before any rule runs (400)
     "required": "a field that must be sent",
@@ -67,6 +70,8 @@ ERROR_CODES: dict[str, str] = {
     "permission_denied": "not allowed",
     "not_team_lead": "only the team's lead may do this",
     "not_recipient": "only the recipient may do this",
+    "not_the_partner": "only the invited partner accepts or declines",
+    "not_the_inviter": "only the inviter cancels an invitation",
     "coach_cannot_join": "a coach cannot join a team they coach",
     "team_not_assigned": "a coach asking about a team outside their assignment",
     "not_a_coach": "the coaches' dashboard is for coaches",
@@ -86,6 +91,7 @@ ERROR_CODES: dict[str, str] = {
     "session_not_found": "no such session in this person's teams",
     "nudge_not_found": "no such nudge of this person's",
     "device_not_found": "no such device of this person's",
+    "pair_not_found": "no such pair of this person's",
     "firebase_not_configured": "this server has no Firebase",
     # Clashes with the current state (409)
     "conflict": "clashes with the current state",
@@ -96,10 +102,14 @@ ERROR_CODES: dict[str, str] = {
     "not_your_claim": "someone else holds the claim",
     "claim_not_stale": "the claim has moved too recently to reopen",
     "device_in_use": "the device token is registered in another organisation",
+    "pair_not_open": "the invitation is no longer open (answered, cancelled or expired)",
+    "pair_not_active": "the pair is not under way (not accepted yet, or completed)",
+    "reveal_not_yet": "revealing a step before the agreed time, with no agreed time, or with no answer",
     # Limits (429, with Retry-After)
     "limit_reached": "a limit was reached",
     "throttled": "too many sign-in attempts",
     "daily_limit_reached": "today's acknowledgements or live-session answers are used up",
+    "pair_invitations_limit": "too many open pair invitations: wait for one to be answered or expire",
     # Ours (500, 503)
     "error": "something went wrong on the server: nothing more is said",
     "unavailable": "a service this needs is down",

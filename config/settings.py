@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "nudges",
     "events",
     "group_sessions",
+    "pairs",
     "orphans",
     "insights",
     "dashboard",
@@ -211,6 +212,10 @@ PUSH_BACKEND = os.environ.get("PUSH_BACKEND", "").strip() or (
 ORPHAN_STALE_DAYS = env.integer("ORPHAN_STALE_DAYS", default=14)
 ORPHAN_REMINDER_DAYS = env.integer("ORPHAN_REMINDER_DAYS", default=7)
 
+# Pairs: an invitation stays open this long; one person has at most this many open at once.
+PAIR_INVITATION_HOURS = env.integer("PAIR_INVITATION_HOURS", default=72)
+PAIR_OPEN_INVITATIONS_MAX = env.integer("PAIR_OPEN_INVITATIONS_MAX", default=3)
+
 # A device token registered by someone in another organisation moves only once that
 # registration has been idle this long (or its owner signed out on the device).
 DEVICE_TAKEOVER_IDLE_DAYS = env.integer("DEVICE_TAKEOVER_IDLE_DAYS", default=30)
@@ -277,6 +282,7 @@ SPECTACULAR_SETTINGS = {
         "StepKindEnum": "exercises.models.Step.Kind",
         "NudgeKindEnum": "nudges.models.Kind",
         "TeamRoleEnum": "teams.models.Membership.Role",
+        "PairStatusEnum": "pairs.frames.SHOWN_STATUSES",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

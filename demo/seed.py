@@ -18,10 +18,13 @@ from accounts.models import User
 from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
 from acknowledgements.models import Acknowledgement, Reaction
 from exercises.factories import RunFactory
-from exercises.models import Exercise
+from exercises.models import Exercise, Step
 from group_sessions.factories import ConnectionFactory, GroupSessionFactory
+from group_sessions.models import Share
 from orphans.factories import ActivityFactory, OrphanFactory
 from orphans.models import Activity
+from pairs.factories import PairFactory
+from pairs.models import Pair, PairAnswer
 from reflections.factories import ReflectionFactory
 from teams.factories import CoachAssignmentFactory, MembershipFactory, TeamFactory
 from teams.models import Membership, Team
@@ -118,6 +121,7 @@ def demo_seed(*, now=None) -> bool:
         team = Team.objects.get(name=team_name, organisation=organisation)
         _history(rng=rng, team=team, members=team_members, exercises=exercises, now=now)
         _orphans(rng=rng, team=team, people=team_members, now=now)
+        _pairs(rng=rng, people=team_members, now=now)
     return True
 
 
@@ -225,7 +229,56 @@ def _history(*, rng: random.Random, team, members: list[User], exercises: list, 
                 created_at=monday + timedelta(days=2, hours=2),
                 ended_at=monday + timedelta(days=2, hours=3),
             )
-            for person in rng.sample(members, rng.randint(5, len(members))):
+            attendees = rng.sample(members, rng.randint(5, len(members)))
+            for person in attendees:
                 ConnectionFactory(
                     session=session, user=person, opened_at=session.created_at, closed_at=session.ended_at
                 )
+            _check_ins(session=session, people=attendees, weeks_ago=week)
+
+
+def _check_ins(*, session, people: list[User], weeks_ago: int) -> None:
+    """Everyone present answers the session's check-ins, a little higher as the weeks of practice
+    go by, so team health has a trend to show. Its own generator: the rest of the history stays
+    as it was."""
+    rng = random.Random(f"{session.team.name}-{weeks_ago}")
+    for step in session.exercise.steps.filter(kind=Step.Kind.CHECKIN):
+        for person in people:
+            score = round(rng.gauss(3.8 - weeks_ago * 0.12, 0.8))
+            Share.objects.create(
+                session=session,
+                step=step.position,
+                author=person,
+                value=min(5, max(1, score)),
+                created_at=session.created_at,
+            )
+
+
+def _pairs(*, rng: random.Random, people: list[User], now) -> None:
+    """Pairs of teammates who practised together over the past weeks, and one invitation still
+    open, so the pairs list, today's partner rotation and coaches' pair figures have something."""
+    exercise = Exercise.objects.filter(is_active=True, mode=Exercise.Mode.PAIR).first()
+    if exercise is None or len(people) < 2:
+        return
+    share_steps = list(exercise.steps.filter(kind=Step.Kind.SHARE).values_list("position", flat=True))
+    for weeks_ago in (1, 3, 5):
+        inviter, partner = rng.sample(people, 2)
+        at = now - timedelta(weeks=weeks_ago, hours=rng.randint(0, 48))
+        pair = PairFactory(
+            inviter=inviter,
+            partner=partner,
+            exercise=exercise,
+            status=Pair.Status.COMPLETED,
+            created_at=at,
+            expires_at=at + timedelta(hours=72),
+            responded_at=at + timedelta(hours=2),
+            completed_at=at + timedelta(hours=26),
+            step=len(share_steps) + 2,
+        )
+        PairAnswer.objects.bulk_create(
+            PairAnswer(pair=pair, step=step, author=person, text="What I noticed.", created_at=at)
+            for step in share_steps
+            for person in (inviter, partner)
+        )
+    inviter, partner = rng.sample(people, 2)
+    PairFactory(inviter=inviter, partner=partner, exercise=exercise, note="Ten minutes after stand-up?")

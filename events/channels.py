@@ -21,6 +21,10 @@ def session_group(session_id: int) -> str:
     return f"session.{session_id}"
 
 
+def pair_group(pair_id: int) -> str:
+    return f"pair.{pair_id}"
+
+
 def publish(group: str, message: dict) -> None:
     publish_each([(group, message)])
 

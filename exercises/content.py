@@ -6,6 +6,7 @@ the database is exercises.services.content_pack_load.
 """
 
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from exercises.models import Exercise, Step
 
 DEFAULT_PACK = Path(__file__).resolve().parent / "content"
+QUESTION_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class ContentPackError(ValueError):
@@ -24,6 +26,8 @@ class StepContent:
     kind: str
     text: str
     seconds: int | None
+    question: str = ""
+    question_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ def read_pack(directory: Path = DEFAULT_PACK) -> ContentPack:
     slugs = [exercise.slug for exercise in exercises]
     if len(slugs) != len(set(slugs)):
         raise ContentPackError("exercise slugs must be unique across the pack")
+    _check_questions(exercises)
     return ContentPack(version=version, checksum=digest.hexdigest(), themes=themes, exercises=exercises)
 
 
@@ -135,4 +140,28 @@ def _step(entry: dict, problems: list[str]) -> StepContent:
         problems.append("timer steps, and only they, have seconds")
     if not entry.get("text"):
         problems.append("every step has text")
-    return StepContent(kind=kind, text=entry.get("text", ""), seconds=seconds)
+    question, name = entry.get("question", ""), entry.get("question_name", "")
+    if kind == Step.Kind.CHECKIN:
+        if not isinstance(question, str) or not QUESTION_SLUG.match(question) or len(question) > 60:
+            problems.append("a check-in's question is a slug (lowercase words joined by hyphens)")
+        if not isinstance(name, str) or not 1 <= len(name) <= 80:
+            problems.append("a check-in's question_name is 1 to 80 characters")
+    elif question or name:
+        problems.append("only check-in steps have a question")
+    return StepContent(kind=kind, text=entry.get("text", ""), seconds=seconds, question=question, question_name=name)
+
+
+def _check_questions(exercises: tuple[ExerciseContent, ...]) -> None:
+    """One question, one meaning: a slug has a single name across the pack and a name a single
+    slug, so answers rolled up under a slug (team health) are answers to one question."""
+    names: dict[str, set[str]] = {}
+    slugs: dict[str, set[str]] = {}
+    for step in (step for exercise in exercises for step in exercise.steps if step.question):
+        names.setdefault(step.question, set()).add(step.question_name)
+        slugs.setdefault(step.question_name.casefold(), set()).add(step.question)
+    for question, found in names.items():
+        if len(found) > 1:
+            raise ContentPackError(f"question {question!r} has more than one name: {sorted(found)}")
+    for name, found in slugs.items():
+        if len(found) > 1:
+            raise ContentPackError(f"question name {name!r} is used by several questions: {sorted(found)}")

@@ -58,6 +58,10 @@ class Step(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices)
     text = models.CharField(max_length=500)
     seconds = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Timer steps only.")
+    # Check-in steps only: the question asked, the same slug wherever the same thing is asked, so
+    # team health rolls answers from different exercises up together (insights.services).
+    question = models.SlugField(max_length=60, blank=True, default="", help_text="Check-in steps only.")
+    question_name = models.CharField(max_length=80, blank=True, default="", help_text="Check-in steps only.")
 
     class Meta:
         ordering = ["exercise", "position"]

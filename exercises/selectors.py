@@ -14,6 +14,7 @@ from acknowledgements.selectors import unread_count
 from common.errors import NotFound
 from common.weeks import monday_of
 from exercises.models import Exercise, Run, Step, Theme
+from pairs.selectors import partner_suggestion
 
 # Recommendations avoid the exercises of this many most recent completed runs.
 RECENT_RUNS_AVOIDED = 10
@@ -68,6 +69,8 @@ class Today:
     completed_today: bool
     streak: Streak
     unread_acknowledgements: int
+    # For a pair exercise: a teammate to invite (pairs.selectors.partner_suggestion).
+    partner: User | None = None
 
 
 def _tie_break(*parts) -> str:
@@ -133,12 +136,14 @@ def weekly_streak(*, user: User, today: date) -> Streak:
 def today_for_user(*, user: User, now: datetime | None = None) -> Today:
     day = local_today(user=user, now=now)
     start = local_day_start(user=user, day=day)
+    exercise = recommendation_for(user=user, day=day)
     return Today(
         date=day,
-        exercise=recommendation_for(user=user, day=day),
+        exercise=exercise,
         completed_today=Run.objects.filter(user=user, completed_at__gte=start).exists(),
         streak=weekly_streak(user=user, today=day),
         unread_acknowledgements=unread_count(user=user),
+        partner=partner_suggestion(user=user, day=day) if exercise and exercise.mode == Exercise.Mode.PAIR else None,
     )
 
 

@@ -46,12 +46,13 @@ def content_pack_load(*, directory: Path = DEFAULT_PACK, force: bool = False) ->
                 "content_version": pack.version,
             },
         )
-        wanted = [(step.kind, step.text, step.seconds) for step in content.steps]
-        if list(exercise.steps.order_by("position").values_list("kind", "text", "seconds")) != wanted:
+        fields = ("kind", "text", "seconds", "question", "question_name")
+        wanted = [tuple(getattr(step, field) for field in fields) for step in content.steps]
+        if list(exercise.steps.order_by("position").values_list(*fields)) != wanted:
             exercise.steps.all().delete()
             Step.objects.bulk_create(
-                Step(exercise=exercise, position=position, kind=kind, text=text, seconds=seconds)
-                for position, (kind, text, seconds) in enumerate(wanted, start=1)
+                Step(exercise=exercise, position=position, **dict(zip(fields, step, strict=True)))
+                for position, step in enumerate(wanted, start=1)
             )
     Exercise.objects.exclude(slug__in=[content.slug for content in pack.exercises]).update(is_active=False)
     return ContentPackLoad.objects.create(version=pack.version, checksum=pack.checksum)

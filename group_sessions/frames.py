@@ -7,8 +7,8 @@ built from it). Every frame is built here, through `_frame`, which refuses anyth
 `session_view` is what a member sees (HTTP snapshot and the `snapshot` frame); `round_view` is
 one round as everyone sees it. Neither ever names the author of an anonymous share, nor shows
 anything that follows the order of answering (share ids are sequential, so a revealed share
-carries none), and a check-in's average only exists once at least CHECKIN_MINIMUM people
-answered.
+carries none), and a check-in's average and distribution (how many gave each score) only exist
+once at least CHECKIN_MINIMUM people answered.
 """
 
 from django.utils.crypto import salted_hmac
@@ -29,6 +29,7 @@ ROOM_FRAMES: dict[str, frozenset[str]] = {
 }
 
 CHECKIN_MINIMUM = 3
+CHECKIN_SCORES = range(1, 6)
 REVEAL_ORDER_SALT = "humble.group_sessions.reveal_order"
 
 
@@ -105,8 +106,11 @@ def round_view(*, session: GroupSession, step: Step, shares: list[Share]) -> dic
             else []
         )
     else:
-        enough = len(shares) >= CHECKIN_MINIMUM
-        view["average"] = round(sum(s.value for s in shares) / len(shares), 2) if revealed and enough else None
+        shown = revealed and len(shares) >= CHECKIN_MINIMUM
+        view["average"] = round(sum(s.value for s in shares) / len(shares), 2) if shown else None
+        view["distribution"] = (
+            {str(score): sum(1 for s in shares if s.value == score) for score in CHECKIN_SCORES} if shown else None
+        )
         view["minimum"] = CHECKIN_MINIMUM
     return view
 

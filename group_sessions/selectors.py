@@ -33,11 +33,17 @@ def require_session_member(*, user: User, session_id: int) -> None:
         raise NotFound("No such session in your teams.", code="session_not_found")
 
 
-def present_user_ids(*, session_id: int, now: datetime | None = None) -> list[int]:
+def alive_connections(*, now: datetime | None = None) -> Q:
+    """The connections that make their person present, in any room (pairs' rooms too): seen
+    within the stale window and not closed, or closed less than the grace period ago."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.PRESENCE_STALE_SECONDS)
     grace = now - timedelta(seconds=settings.PRESENCE_GRACE_SECONDS)
-    alive = Q(closed_at=None, last_seen_at__gte=stale) | Q(closed_at__gte=grace)
+    return Q(closed_at=None, last_seen_at__gte=stale) | Q(closed_at__gte=grace)
+
+
+def present_user_ids(*, session_id: int, now: datetime | None = None) -> list[int]:
+    alive = alive_connections(now=now)
     return sorted(set(Connection.objects.filter(session_id=session_id).filter(alive).values_list("user_id", flat=True)))
 
 

@@ -1,37 +1,31 @@
-"""What a coach may see: anonymised figures per team and week, and the organisation's.
+"""What a coach may see: anonymised figures per team and week, and the organisation's; and what
+a lead may see: their own team's health, the very cells a coach sees of it.
 
-The rules that keep people unidentifiable, all enforced here, on read:
-- a cell built from fewer than k distinct people (k: the organisation's anonymity threshold,
-  never below 3) is suppressed, shown as null with a reason, never as zero; a team with fewer
-  than k members shows nothing at all;
-- cells come only from fixed slices: one team, one finished ISO week. There are no totals over
-  a team's cells (nothing to subtract a suppressed cell from) and no range totals;
-- the organisation row is the sum of the published team cells only (and a mean weighted by
-  their published people counts), so it says nothing the team cells don't;
-- weeks are rolled up once, when over, and never recomputed, so joins and leaves cannot be
-  differenced, and the running week is never shown.
-No figure is ever about a named person, and no free text is ever read.
+Every figure goes through insights.anonymity, which holds the rules that keep people
+unidentifiable (one k, one way to suppress). No figure is ever about a named person, and no
+free text is ever read.
 """
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Count, Max
-from django.utils import timezone
+from django.db.models import Count, Max, Q
 
 from accounts.models import Organisation, User
 from acknowledgements.models import Acknowledgement
-from common.errors import Invalid, NotAllowed
-from common.weeks import finished_weeks, parse_week, week_label
-from exercises.models import Theme
+from common.errors import NotAllowed, NotFound
+from common.weeks import week_label
+from exercises.models import Step, Theme
+from insights.anonymity import cell, hidden, published_mean, published_sum, threshold, weeks_between, withheld
 from insights.models import TeamWeek
-from teams.models import CoachAssignment, Team
+from teams.models import CoachAssignment, Membership, Team
 
-MAX_WEEKS = 52
-DEFAULT_WEEKS = 12
 SIDES = ("within", "across")
+SCORES = ("1", "2", "3", "4", "5")
+NO_PAIRS = {"pairs": {"value": 0, "people": 0}, "paired_people": {"value": 0, "people": 0}}
+NO_ANSWERS = {"answers": 0, "people": 0, "mean": None, "distribution": [0] * len(SCORES)}
 
 
 @dataclass(frozen=True)
@@ -65,78 +59,91 @@ def coach_scopes(*, user: User) -> list[CoachScope]:
     ]
 
 
-def _weeks_between(*, first: str | None, last: str | None) -> list[date]:
-    """The finished weeks asked for (by default the last 12), oldest first."""
-    finished = finished_weeks(now=timezone.now(), count=MAX_WEEKS * 4)
-    end = parse_week(last, "to") if last else finished[-1]
-    start = parse_week(first, "from") if first else end - timedelta(weeks=DEFAULT_WEEKS - 1)
-    if start > end:
-        raise Invalid("`from` is after `to`.", code="invalid_range", field="from")
-    if (end - start).days // 7 + 1 > MAX_WEEKS:
-        raise Invalid(f"At most {MAX_WEEKS} weeks at a time.", code="range_too_long", field="from")
-    return [monday for monday in finished if start <= monday <= end]
+def check_in_questions() -> list[dict]:
+    """Every check-in question of the catalogue, once, however many exercises ask it."""
+    rows = (
+        Step.objects.filter(kind=Step.Kind.CHECKIN)
+        .exclude(question="")
+        .order_by("question", "question_name")
+        .values_list("question", "question_name")
+        .distinct()
+    )
+    return [{"id": question, "name": name} for question, name in dict(rows).items()]
 
 
-def _cell(figure: dict | None, k: int) -> dict:
-    # Zero people is "fewer than k" too: saying nobody did something is saying it of everyone.
-    if figure is None or figure["value"] is None or figure["people"] < k:
-        return _hidden("fewer_than_k")
-    return {"value": figure["value"], "suppressed": None}
+def _health(row: TeamWeek | None, *, k: int, questions: list[str], reason: str | None) -> dict:
+    """A team's week of health, per question. A question's figures (answers, people, mean and
+    the count of each score) are published together or not at all: each cell carries the
+    number of people who answered it, so a question fewer than k people answered is suppressed
+    whole, and no part of a published distribution can be subtracted from a total."""
+    stored = row.figures.get("health", {}) if reason is None else {}
+    return {question: _health_question(stored.get(question), k=k, reason=reason) for question in questions}
 
 
-# Why a cell is null: the only values `suppressed` takes (the API documents them as an enum).
-SUPPRESSION_REASONS = (
-    "fewer_than_k",
-    "team_too_small",
-    "not_rolled_up",
-    "overlaps_another_team",
-    "nothing_published",
-    "not_combinable",
-)
+def _health_question(figure: dict | None, *, k: int, reason: str | None) -> dict:
+    if reason:
+        nothing = hidden(reason)
+        return {"answers": nothing, "people": nothing, "mean": nothing, "distribution": dict.fromkeys(SCORES, nothing)}
+    figure = figure or NO_ANSWERS
+    people = figure["people"]
+    return {
+        "answers": cell({"value": figure["answers"], "people": people}, k),
+        "people": cell({"value": people, "people": people}, k),
+        "mean": cell({"value": figure["mean"], "people": people}, k),
+        "distribution": {
+            score: cell({"value": count, "people": people}, k)
+            for score, count in zip(SCORES, figure["distribution"], strict=True)
+        },
+    }
 
 
-def _hidden(reason: str) -> dict:
-    return {"value": None, "suppressed": reason}
+def _organisation_health(team_weeks: list[dict], *, questions: list[str]) -> dict:
+    """The organisation's health: sums of what the teams published, means weighted by their
+    published answers."""
+    by_question = {question: [week["health"][question] for week in team_weeks] for question in questions}
+    return {
+        question: {
+            "answers": published_sum([cells["answers"] for cells in teams]),
+            "people": published_sum([cells["people"] for cells in teams]),
+            "mean": published_mean([(cells["mean"], cells["answers"]) for cells in teams]),
+            "distribution": {
+                score: published_sum([cells["distribution"][score] for cells in teams]) for score in SCORES
+            },
+        }
+        for question, teams in by_question.items()
+    }
 
 
-def _too_close(row: TeamWeek, week_rows: dict[int, TeamWeek], k: int) -> bool:
-    """True if another team that week differs from this one by fewer than k people and is the
-    one that stays published: of two such teams only one may be shown, or subtracting one from
-    the other would isolate those few people. The one rolled up first stays (it may have been
-    seen already; a team made later and rolled up for past weeks must not undo that); in the
-    same run, the larger, then the older team."""
-    differences = {int(other_id): difference for other_id, difference in row.figures.get("overlaps", {}).items()}
-    for other in week_rows.values():  # both ways: either row may be the one that recorded the overlap
-        if str(row.team_id) in other.figures.get("overlaps", {}):
-            differences.setdefault(other.team_id, other.figures["overlaps"][str(row.team_id)])
-    for other_id, difference in differences.items():
-        other = week_rows.get(other_id)
-        if other is None or other.members < k or difference >= k:
-            continue
-        if _stays(other) > _stays(row):
-            return True
-    return False
+def _pairs(row: TeamWeek, *, k: int) -> dict:
+    """Pairs practised within the team, and the share of its members in at least one; rollups
+    written before pairs existed had none."""
+    figures = row.figures.get("pairs", NO_PAIRS)
+    share = cell(figures["paired_people"], k)
+    if share["value"] is not None:
+        share["value"] = round(share["value"] / row.members, 3)
+    return {"distinct_pairs": cell(figures["pairs"], k), "share_of_team": share}
 
 
-def _stays(row: TeamWeek) -> tuple:
-    return (-row.computed_at.timestamp(), row.members, -row.team_id)
+def _members(row: TeamWeek | None, *, k: int) -> int | None:
+    """A team's size is shown only when the team is large enough to show anything."""
+    return row.members if row is not None and row.members >= k else None
 
 
 def _team_week(
-    row: TeamWeek | None, *, k: int, themes: list[str], behaviours: list[str], week_rows: dict[int, TeamWeek]
+    row: TeamWeek | None,
+    *,
+    k: int,
+    themes: list[str],
+    behaviours: list[str],
+    questions: list[str],
+    week_rows: dict[int, TeamWeek],
 ) -> dict:
-    if row is None:
-        reason = "not_rolled_up"
-    elif row.members < k:
-        reason = "team_too_small"
-    elif _too_close(row, week_rows, k):
-        reason = "overlaps_another_team"
-    else:
-        reason = None
+    reason = withheld(row, k=k, week_rows=week_rows)
+    health = _health(row, k=k, questions=questions, reason=reason)
     if reason:
-        nothing = _hidden(reason)
+        nothing = hidden(reason)
         return {
-            "members": row.members if row is not None and row.members >= k else None,
+            "members": _members(row, k=k),
             "active": nothing,
             "participation_rate": nothing,
             "completions_by_theme": dict.fromkeys(themes, nothing),
@@ -145,9 +152,11 @@ def _team_week(
             "orphans": dict.fromkeys(("posted", "claimed", "done", "median_minutes_to_claim"), nothing),
             "mood": nothing,
             "mood_reporters": nothing,
+            "pairs": {"distinct_pairs": nothing, "share_of_team": nothing},
+            "health": health,
         }
     figures = row.figures
-    active = _cell(figures["active"], k)
+    active = cell(figures["active"], k)
     rate = dict(active)
     if active["value"] is not None:
         rate["value"] = round(active["value"] / row.members, 3)
@@ -155,66 +164,57 @@ def _team_week(
         "members": row.members,
         "active": active,
         "participation_rate": rate,
-        "completions_by_theme": {theme: _cell(figures["completions"].get(theme), k) for theme in themes},
-        "group_sessions": {name: _cell(figures["sessions"][name], k) for name in ("held", "average_attendance")},
+        "completions_by_theme": {theme: cell(figures["completions"].get(theme), k) for theme in themes},
+        "group_sessions": {name: cell(figures["sessions"][name], k) for name in ("held", "average_attendance")},
         "acknowledgements": {
-            side: {b: _cell(figures["acknowledgements"][side].get(b), k) for b in behaviours} for side in SIDES
+            side: {b: cell(figures["acknowledgements"][side].get(b), k) for b in behaviours} for side in SIDES
         },
         "orphans": {
-            name: _cell(figures["orphans"][name], k)
-            for name in ("posted", "claimed", "done", "median_minutes_to_claim")
+            name: cell(figures["orphans"][name], k) for name in ("posted", "claimed", "done", "median_minutes_to_claim")
         },
-        "mood": _cell(figures["mood"], k),
-        "mood_reporters": _cell({"value": figures["mood"]["people"], "people": figures["mood"]["people"]}, k),
+        "mood": cell(figures["mood"], k),
+        "mood_reporters": cell({"value": figures["mood"]["people"], "people": figures["mood"]["people"]}, k),
+        "pairs": _pairs(row, k=k),
+        "health": health,
     }
 
 
-def _sum(cells: list[dict]) -> dict:
-    published = [cell["value"] for cell in cells if cell["value"] is not None]
-    return {"value": sum(published), "suppressed": None} if published else _hidden("nothing_published")
-
-
-def _weighted(pairs: list[tuple[dict, dict]]) -> dict:
-    """A mean over published cells, weighted by their published counts."""
-    published = [
-        (cell["value"], weight["value"]) for cell, weight in pairs if cell["value"] is not None and weight["value"]
-    ]
-    if not published:
-        return _hidden("nothing_published")
-    total = sum(weight for _, weight in published)
-    return {"value": round(sum(value * weight for value, weight in published) / total, 2), "suppressed": None}
-
-
-def _organisation_week(team_weeks: list[dict], *, themes, behaviours) -> dict:
+def _organisation_week(team_weeks: list[dict], *, themes, behaviours, questions) -> dict:
     """The organisation's week: sums of what the teams published, nothing more."""
     counted = [week for week in team_weeks if week["members"]]
     members = sum(week["members"] for week in counted if week["active"]["value"] is not None)
-    active = _sum([week["active"] for week in counted])
+    active = published_sum([week["active"] for week in counted])
     rate = (
         {"value": round(active["value"] / members, 3), "suppressed": None}
         if active["value"] is not None and members
-        else _hidden("nothing_published")
+        else hidden("nothing_published")
     )
     return {
         "members": sum(week["members"] for week in counted) or None,
         "active": active,
         "participation_rate": rate,
-        "completions_by_theme": {t: _sum([w["completions_by_theme"][t] for w in counted]) for t in themes},
+        "completions_by_theme": {t: published_sum([w["completions_by_theme"][t] for w in counted]) for t in themes},
         "group_sessions": {
-            "held": _sum([w["group_sessions"]["held"] for w in counted]),
-            "average_attendance": _weighted(
+            "held": published_sum([w["group_sessions"]["held"] for w in counted]),
+            "average_attendance": published_mean(
                 [(w["group_sessions"]["average_attendance"], w["group_sessions"]["held"]) for w in counted]
             ),
         },
         "acknowledgements": {
-            side: {b: _sum([w["acknowledgements"][side][b] for w in counted]) for b in behaviours} for side in SIDES
+            side: {b: published_sum([w["acknowledgements"][side][b] for w in counted]) for b in behaviours}
+            for side in SIDES
         },
         "orphans": {
-            **{name: _sum([w["orphans"][name] for w in counted]) for name in ("posted", "claimed", "done")},
-            "median_minutes_to_claim": _hidden("not_combinable"),
+            **{name: published_sum([w["orphans"][name] for w in counted]) for name in ("posted", "claimed", "done")},
+            "median_minutes_to_claim": hidden("not_combinable"),
         },
-        "mood": _weighted([(w["mood"], w["mood_reporters"]) for w in counted]),
-        "mood_reporters": _sum([w["mood_reporters"] for w in counted]),
+        "mood": published_mean([(w["mood"], w["mood_reporters"]) for w in counted]),
+        "mood_reporters": published_sum([w["mood_reporters"] for w in counted]),
+        "pairs": {
+            "distinct_pairs": published_sum([w["pairs"]["distinct_pairs"] for w in counted]),
+            "share_of_team": published_mean([(w["pairs"]["share_of_team"], {"value": w["members"]}) for w in counted]),
+        },
+        "health": _organisation_health(counted, questions=questions),
     }
 
 
@@ -227,8 +227,8 @@ def insights_for_coach(
         teams = [team for team in teams if team.pk == team_id]
         if not teams:
             raise NotAllowed("That team is not in your assignment.", code="team_not_assigned")
-    mondays = _weeks_between(first=first, last=last)
-    k = scope.organisation.anonymity_threshold
+    mondays = weeks_between(first=first, last=last)
+    k = threshold(scope.organisation)
     rollups = TeamWeek.objects.filter(team__organisation_id=organisation_id, week_start__in=mondays)
     # Rollups never change once written, so the table is cached until a new one appears.
     stamp = rollups.aggregate(latest=Max("computed_at"), count=Count("pk"))
@@ -252,6 +252,8 @@ def insights_for_coach(
 def _tables(*, teams: list[Team], mondays: list[date], k: int, rollups) -> dict:
     themes = list(Theme.objects.order_by("position", "slug").values_list("slug", flat=True))
     behaviours = list(Acknowledgement.Behaviour.values)
+    questions = check_in_questions()
+    question_ids = [question["id"] for question in questions]
     # Every team of the organisation, not only the coach's: overlaps are judged organisation-wide.
     by_week: dict[date, dict[int, TeamWeek]] = {monday: {} for monday in mondays}
     for row in rollups:
@@ -262,7 +264,12 @@ def _tables(*, teams: list[Team], mondays: list[date], k: int, rollups) -> dict:
             {
                 "week": week_label(monday),
                 **_team_week(
-                    by_week[monday].get(team.pk), k=k, themes=themes, behaviours=behaviours, week_rows=by_week[monday]
+                    by_week[monday].get(team.pk),
+                    k=k,
+                    themes=themes,
+                    behaviours=behaviours,
+                    questions=question_ids,
+                    week_rows=by_week[monday],
                 ),
             }
             for monday in mondays
@@ -271,13 +278,64 @@ def _tables(*, teams: list[Team], mondays: list[date], k: int, rollups) -> dict:
     organisation_weeks = [
         {
             "week": week_label(monday),
-            **_organisation_week([t["weeks"][i] for t in team_tables], themes=themes, behaviours=behaviours),
+            **_organisation_week(
+                [t["weeks"][i] for t in team_tables], themes=themes, behaviours=behaviours, questions=question_ids
+            ),
         }
         for i, monday in enumerate(mondays)
     ]
     return {
         "themes": themes,
         "behaviours": behaviours,
+        "questions": questions,
         "teams": team_tables,
         "organisation_total": {"scope": "teams in your assignment", "weeks": organisation_weeks},
     }
+
+
+def team_health_for_lead(*, user: User, team_id: int, first: str | None = None, last: str | None = None) -> dict:
+    """A lead's own team's health: per finished week and question, the very cells a coach sees
+    of the team (the same rules, the same k), so a lead learns nothing a coach could not.
+    Anyone but the team's lead is refused."""
+    membership = Membership.objects.filter(user=user, team_id=team_id).select_related("team__organisation").first()
+    if membership is None:
+        raise NotFound("No such team among yours.", code="team_not_found")
+    if membership.role != Membership.Role.LEAD:
+        raise NotAllowed("Only the team's lead sees its health.", code="not_team_lead")
+    team = membership.team
+    mondays = weeks_between(first=first, last=last)
+    k = threshold(team.organisation)
+    by_week: dict[date, dict[int, TeamWeek]] = {monday: {} for monday in mondays}
+    for row in _rows_overlapping(team=team, mondays=mondays):
+        by_week[row.week_start][row.team_id] = row
+    questions = check_in_questions()
+    weeks = []
+    for monday in mondays:
+        row = by_week[monday].get(team.pk)
+        reason = withheld(row, k=k, week_rows=by_week[monday])
+        weeks.append(
+            {
+                "week": week_label(monday),
+                "members": _members(row, k=k),
+                "health": _health(row, k=k, questions=[q["id"] for q in questions], reason=reason),
+            }
+        )
+    return {"team": {"id": team.pk, "name": team.name}, "k": k, "questions": questions, "weeks": weeks}
+
+
+def _rows_overlapping(*, team: Team, mondays: list[date]) -> list[TeamWeek]:
+    """The team's weeks and those of every team sharing people with it that week, which is all
+    `withheld` needs to judge overlaps (either row may be the one that recorded one): at most
+    two queries, however many teams the organisation has."""
+    weeks = TeamWeek.objects.filter(week_start__in=mondays)
+    rows = list(
+        weeks.filter(
+            Q(team=team) | Q(team__organisation_id=team.organisation_id, figures__overlaps__has_key=str(team.pk))
+        )
+    )
+    named = {int(other) for row in rows if row.team_id == team.pk for other in row.figures.get("overlaps", {})}
+    if not named:
+        return rows
+    seen = {row.pk for row in rows}
+    others = weeks.filter(team__organisation_id=team.organisation_id, team_id__in=named).exclude(pk__in=seen)
+    return rows + list(others)

@@ -17,11 +17,12 @@ from django.utils import timezone
 from accounts.models import User
 from acknowledgements.models import Acknowledgement
 from common.weeks import finished_weeks
-from exercises.models import Run
-from group_sessions.models import Connection, GroupSession
+from exercises.models import Run, Step
+from group_sessions.models import Connection, GroupSession, Share
 from insights.models import InsightView, TeamWeek
 from insights.selectors import insights_for_coach
 from orphans.models import Activity, Orphan
+from pairs.selectors import pairs_completed_between
 from reflections.models import Reflection
 from teams.models import Membership, Team
 
@@ -71,6 +72,38 @@ def _week_figures(*, members: set[int], team_id: int, facts: dict) -> dict:
             ),
         },
         "mood": _figure(round(statistics.mean(moods), 2) if moods else None, len(moods)),
+        "health": _health_figures(members=members, answers=facts["checkins"].get(team_id, [])),
+        "pairs": _pair_figures(members=members, pairs=facts["pairs"]),
+    }
+
+
+def _pair_figures(*, members: set[int], pairs: list[tuple[int, int, datetime]]) -> dict:
+    """Trust spreading one to one: how many distinct pairs of the team's members practised
+    together, and how many of its members were in at least one. A pair counts for a team when
+    both people are its members at the rollup (a pair across two teams counts for neither)."""
+    within = {(low, high) for low, high, _ in pairs if low in members and high in members}
+    paired = {person for pair in within for person in pair}
+    return {
+        "pairs": _figure(len(within), len(paired)),
+        "paired_people": _figure(len(paired), len(paired)),
+    }
+
+
+def _health_figures(*, members: set[int], answers: list[tuple[str, int, int]]) -> dict:
+    """Per check-in question, the team's answers that week: how many, from how many people, their
+    mean and how many gave each score 1-5. Only the team's members count, as for every figure."""
+    by_question: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for question, author, value in answers:
+        if author in members:
+            by_question[question].append((author, value))
+    return {
+        question: {
+            "answers": len(given),
+            "people": len({author for author, _ in given}),
+            "mean": round(statistics.mean(value for _, value in given), 2),
+            "distribution": [sum(1 for _, value in given if value == score) for score in range(1, 6)],
+        }
+        for question, given in by_question.items()
     }
 
 
@@ -125,12 +158,33 @@ def _facts(start: datetime, end: datetime) -> dict:
     )
     return {
         "completions": completions,
+        "checkins": _checkins(start, end),
+        "pairs": pairs_completed_between(start=start, end=end),
         "moods": per_person_mood,
         "acknowledgements": acknowledgements,
         "sessions": sessions,
         "orphans": orphans,
         "active": active,
     }
+
+
+def _checkins(start: datetime, end: datetime) -> dict[int, list[tuple[str, int, int]]]:
+    """Check-in answers given in the week's sessions, by the session's team: (question, author,
+    score). A session belongs to the week it was started in, as for sessions held."""
+    questions = {
+        (exercise_id, position): question
+        for exercise_id, position, question in Step.objects.filter(kind=Step.Kind.CHECKIN)
+        .exclude(question="")
+        .values_list("exercise_id", "position", "question")
+    }
+    answers: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
+    for team_id, exercise_id, position, author, value in Share.objects.filter(
+        session__created_at__gte=start, session__created_at__lt=end, value__isnull=False
+    ).values_list("session__team_id", "session__exercise_id", "step", "author_id", "value"):
+        question = questions.get((exercise_id, position))
+        if question:
+            answers[team_id].append((question, author, value))
+    return answers
 
 
 # Larger than any threshold an organisation may set.

@@ -23,6 +23,7 @@ class Kind(models.TextChoices):
     RECONNECT = "reconnect"
     ORPHAN_CLAIMED = "orphan_claimed"
     ORPHAN_REMINDER = "orphan_reminder"
+    PAIR_INVITED = "pair_invited"
 
 
 class Device(models.Model):
@@ -63,6 +64,7 @@ class Preferences(models.Model):
     reconnect = models.BooleanField(default=True)
     orphan_claimed = models.BooleanField(default=True)
     orphan_reminder = models.BooleanField(default=True)
+    pair_invited = models.BooleanField(default=True)
     daily_exercise_at = models.TimeField(default=time(9, 0))
     quiet_start = models.TimeField(default=time(21, 0))
     quiet_end = models.TimeField(default=time(8, 0))

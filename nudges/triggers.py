@@ -103,6 +103,21 @@ def nudge_orphan_reminder(*, orphan_id: int, title: str, claimant_id: int, claim
     )
 
 
+def nudge_pair_invited(*, pair_id: int, partner_id: int, invited_by: str, title: str) -> None:
+    """To the partner: `invited_by` (the inviter's public name) asks them to do `title` together."""
+    nudges_insert(
+        nudges=[
+            Nudge(
+                user_id=partner_id,
+                kind=Kind.PAIR_INVITED,
+                dedupe_key=f"pair_invited:{pair_id}",
+                due_at=timezone.now(),
+                context={"pair_id": pair_id, "invited_by": invited_by, "title": title},
+            )
+        ]
+    )
+
+
 def devices_remove_all(*, user_id: int) -> int:
     """The person signed out everywhere: none of their devices gets another push."""
     deleted, _ = Device.objects.filter(user_id=user_id).delete()

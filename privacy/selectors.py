@@ -1,5 +1,6 @@
 """A person's data export: everything stored about them, reflections decrypted."""
 
+from django.db.models import Q
 from django.forms.models import model_to_dict
 
 from accounts.models import User
@@ -10,6 +11,7 @@ from group_sessions.models import Connection, Share
 from nudges.models import DeliveryAttempt, Device, Nudge
 from nudges.selectors import preferences_for
 from orphans.models import Activity, Orphan
+from pairs.models import Pair, PairAnswer
 from reflections.models import Reflection
 from reflections.selectors import reflection_body
 from teams.models import CoachAssignment, Membership
@@ -60,6 +62,8 @@ def account_export(*, user: User) -> dict:
         "reports": _rows(Report.objects.filter(reporter=user)),
         "session_answers": _rows(Share.objects.filter(author=user)),
         "session_connections": _rows(Connection.objects.filter(user=user), exclude=["channel_name"]),
+        "pairs": _rows(Pair.objects.filter(Q(inviter=user) | Q(partner=user)), exclude=["present_key"]),
+        "pair_answers": _rows(PairAnswer.objects.filter(author=user)),
         "orphans_posted": _rows(Orphan.objects.filter(posted_by=user)),
         "orphan_activities": _rows(Activity.objects.filter(actor=user)),
         "devices": _rows(Device.objects.filter(user=user)),

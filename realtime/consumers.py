@@ -1,4 +1,4 @@
-"""The WebSocket door: the per-user event stream and the room of a live group session.
+"""The WebSocket door: the per-user event stream and the rooms of live group sessions and pairs.
 
 Consumers are thin: they authenticate, parse frames and call the same domain functions the
 HTTP door calls. Frames are JSON objects with a "type"; the protocol is in README.md.
@@ -18,12 +18,15 @@ from django.utils import timezone
 
 from common.errors import DomainError, NotAllowed, NotFound
 from config.converters import Id
-from events.channels import session_group, user_group
+from events.channels import pair_group, session_group, user_group
 from events.frames import event_frame
 from events.selectors import events_after, last_event_number
 from group_sessions import services as sessions
 from group_sessions.frames import answer_accepted_frame, snapshot_frame
 from group_sessions.selectors import session_for_member
+from pairs import frames as pair_frames
+from pairs import services as pairs
+from pairs.selectors import pair_for_person
 from realtime.relay import ensure_relay
 
 logger = logging.getLogger(__name__)
@@ -230,9 +233,68 @@ class EventStreamConsumer(RealtimeConsumer):
         await self._catch_up()
 
 
-class SessionRoomConsumer(RealtimeConsumer):
+class RoomConsumer(RealtimeConsumer):
+    """What every room shares: joining records the connection in the database and subscribes;
+    the first frame is the snapshot read from the database (so a reconnect sees the same
+    state); heartbeats keep presence alive and announce changes to it; leaving marks the
+    connection closed and, after the grace period, announces whoever did not come back.
+
+    A room fills in its hooks, which run in a thread with database access."""
+
+    url_kwarg = ""
+
+    def group_for(self, room_id: int) -> str:
+        raise NotImplementedError
+
+    def enter(self) -> None:
+        """Check access and record the connection; raise NotFound to refuse."""
+        raise NotImplementedError
+
+    def exit(self) -> None:
+        raise NotImplementedError
+
+    def heartbeat_record(self) -> None:
+        raise NotImplementedError
+
+    def snapshot(self) -> dict:
+        raise NotImplementedError
+
+    @staticmethod
+    def sweep(room_id: int) -> None:
+        raise NotImplementedError
+
+    async def join(self):
+        self.room_id = int(self.scope["url_route"]["kwargs"][self.url_kwarg])
+        await database_sync_to_async(self.enter)()
+        await self.channel_layer.group_add(self.group_for(self.room_id), self.channel_name)
+
+    async def opened(self):
+        await self.send_frame(await database_sync_to_async(self.snapshot)())
+        await database_sync_to_async(self.sweep)(self.room_id)
+
+    async def leave(self):
+        await self.channel_layer.group_discard(self.group_for(self.room_id), self.channel_name)
+        await database_sync_to_async(self.exit)()
+        asyncio.get_running_loop().create_task(self._announce_departure(self.sweep, self.room_id))
+
+    @staticmethod
+    async def _announce_departure(sweep, room_id: int):
+        # After the grace period, whoever has not come back is announced as away.
+        await asyncio.sleep(settings.PRESENCE_GRACE_SECONDS + 1)
+        await database_sync_to_async(sweep)(room_id)
+
+    async def beat(self):
+        await database_sync_to_async(self.heartbeat_record)()
+        await database_sync_to_async(self.sweep)(self.room_id)
+
+    async def room_frame(self, message):
+        await self.send_frame(message["frame"])
+
+
+class SessionRoomConsumer(RoomConsumer):
     """/ws/v1/sessions/{id}/: the room of one live group session, for the team's members."""
 
+    url_kwarg = "session_id"
     commands = {
         "ping": "ping",
         "start": "command_start",
@@ -245,42 +307,28 @@ class SessionRoomConsumer(RealtimeConsumer):
         "checkin": "command_checkin",
     }
 
-    async def join(self):
-        self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
-        await database_sync_to_async(sessions.session_connect)(
-            user=self.user, session_id=self.session_id, channel_name=self.channel_name
-        )
-        await self.channel_layer.group_add(session_group(self.session_id), self.channel_name)
+    def group_for(self, room_id):
+        return session_group(room_id)
 
-    async def opened(self):
-        await self.send_frame(await self._snapshot())
-        await database_sync_to_async(sessions.presence_sweep)(session_id=self.session_id)
+    def enter(self):
+        sessions.session_connect(user=self.user, session_id=self.room_id, channel_name=self.channel_name)
 
-    async def leave(self):
-        await self.channel_layer.group_discard(session_group(self.session_id), self.channel_name)
-        await database_sync_to_async(sessions.session_disconnect)(channel_name=self.channel_name)
-        asyncio.get_running_loop().create_task(self._announce_departure(self.session_id))
+    def exit(self):
+        sessions.session_disconnect(channel_name=self.channel_name)
+
+    def heartbeat_record(self):
+        sessions.session_heartbeat(channel_name=self.channel_name)
+
+    def snapshot(self):
+        return snapshot_frame(session=session_for_member(user=self.user, session_id=self.room_id), viewer=self.user)
 
     @staticmethod
-    async def _announce_departure(session_id: int):
-        # After the grace period, whoever has not come back is announced as away.
-        await asyncio.sleep(settings.PRESENCE_GRACE_SECONDS + 1)
-        await database_sync_to_async(sessions.presence_sweep)(session_id=session_id)
-
-    async def beat(self):
-        await database_sync_to_async(sessions.session_heartbeat)(channel_name=self.channel_name)
-        await database_sync_to_async(sessions.presence_sweep)(session_id=self.session_id)
-
-    @database_sync_to_async
-    def _snapshot(self):
-        return snapshot_frame(session=session_for_member(user=self.user, session_id=self.session_id), viewer=self.user)
-
-    async def room_frame(self, message):
-        await self.send_frame(message["frame"])
+    def sweep(room_id):
+        sessions.presence_sweep(session_id=room_id)
 
     async def _facilitate(self, command, frame, **arguments):
         await database_sync_to_async(command)(
-            user=self.user, session_id=self.session_id, version=field(frame, "version", int), **arguments
+            user=self.user, session_id=self.room_id, version=field(frame, "version", int), **arguments
         )
 
     async def command_start(self, frame):
@@ -314,9 +362,52 @@ class SessionRoomConsumer(RealtimeConsumer):
 
     async def _answer(self, frame, **answer):
         share = await database_sync_to_async(sessions.round_answer)(
-            user=self.user, session_id=self.session_id, step=field(frame, "step", int), **answer
+            user=self.user, session_id=self.room_id, step=field(frame, "step", int), **answer
         )
         await self.send_frame(answer_accepted_frame(share=share))
+
+
+class PairRoomConsumer(RoomConsumer):
+    """/ws/v1/pairs/{id}/: the room of one pair, for its two people only. Either moves the steps
+    on; answers are the same as over HTTP (pairs.services)."""
+
+    url_kwarg = "pair_id"
+    commands = {"ping": "ping", "next": "command_next", "answer": "command_answer", "reveal": "command_reveal"}
+
+    def group_for(self, room_id):
+        return pair_group(room_id)
+
+    def enter(self):
+        pairs.pair_connect(user=self.user, pair_id=self.room_id, channel_name=self.channel_name)
+
+    def exit(self):
+        pairs.pair_disconnect(channel_name=self.channel_name)
+
+    def heartbeat_record(self):
+        pairs.pair_heartbeat(channel_name=self.channel_name)
+
+    def snapshot(self):
+        return pair_frames.snapshot_frame(pair=pair_for_person(user=self.user, pair_id=self.room_id), viewer=self.user)
+
+    @staticmethod
+    def sweep(room_id):
+        pairs.pair_presence_sweep(pair_id=room_id)
+
+    async def command_next(self, frame):
+        await database_sync_to_async(pairs.pair_advance)(
+            user=self.user, pair_id=self.room_id, version=field(frame, "version", int)
+        )
+
+    async def command_answer(self, frame):
+        answer = await database_sync_to_async(pairs.pair_answer)(
+            user=self.user, pair_id=self.room_id, step=field(frame, "step", int), text=field(frame, "text", str)
+        )
+        await self.send_frame(pair_frames.answer_accepted_frame(answer=answer))
+
+    async def command_reveal(self, frame):
+        await database_sync_to_async(pairs.pair_reveal)(
+            user=self.user, pair_id=self.room_id, step=field(frame, "step", int)
+        )
 
 
 class NoSuchPath(AsyncWebsocketConsumer):

@@ -39,6 +39,8 @@ from nudges.models import Device, Kind, Nudge
 from orphans.factories import ActivityFactory, OrphanFactory
 from orphans.models import Orphan
 from orphans.services import orphan_claim
+from pairs.factories import PairFactory
+from pairs.models import Pair, PairAnswer
 from realtime.routing import websocket_urlpatterns
 from reflections.factories import ReflectionFactory
 from teams.factories import CoachAssignmentFactory, MembershipFactory, TeamFactory
@@ -54,6 +56,7 @@ REFLECTION_TEXT = "SECRET-REFLECTION: I was scared to speak up in the retro"
 ACKNOWLEDGEMENT_TEXT = "SECRET-ACK: thank you for staying late with me on Tuesday"
 NUDGE_TEXT = "SECRET-NUDGE: someone saw you today"
 DEVICE_TOKEN = "owner-device-token-5f1e"
+PAIR_ANSWER_TEXT = "SECRET-PAIR: what gets in my way is the Monday meeting"
 
 
 # The routes, as the URL configuration declares them
@@ -110,6 +113,7 @@ OWNER_ONLY = (401, 200, 404, 404, 404, 404, 404)
 TEAM_MEMBERS = (401, 200, 200, 200, 404, 404, 404)
 COACH_ONLY = (401, 403, 403, 403, 200, 403, 403)
 ANYONE = (200, 200, 200, 200, 200, 200, 200)
+PAIR_MEMBERS = (401, 200, 200, 404, 404, 404, 404)  # the owner invited the teammate
 REACTION = "api/v1/acknowledgements/<id:acknowledgement_id>/reactions/<str:kind>"
 
 EXPECTED = {
@@ -131,6 +135,8 @@ EXPECTED = {
     ("api/v1/teams/join", "POST"): (401, 200, 200, 200, 403, 404, 200),
     ("api/v1/teams/<id:team_id>", "GET"): TEAM_MEMBERS,
     ("api/v1/teams/<id:team_id>/feed", "GET"): TEAM_MEMBERS,
+    # Team health: the team's lead only (coaches see it in insights).
+    ("api/v1/teams/<id:team_id>/health", "GET"): (401, 403, 403, 200, 404, 404, 404),
     # "Leave it with me". The orphan is the owner's: open for claim, claimed by the owner for
     # release and done, claimed by the owner and gone quiet for reopen.
     ("api/v1/teams/<id:team_id>/orphans", "GET"): TEAM_MEMBERS,
@@ -145,6 +151,17 @@ EXPECTED = {
     ("api/v1/teams/<id:team_id>/sessions", "POST"): (401, 403, 403, 201, 404, 404, 404),
     ("api/v1/sessions/<id:session_id>", "GET"): TEAM_MEMBERS,
     ("api/v1/realtime/ticket", "POST"): SELF_CREATE,
+    # Pairs: the owner invited the teammate; nobody else may even learn the pair exists. Inviting
+    # is within one's organisation (400 on the partner outside it); only the partner answers an
+    # invitation and only the inviter cancels one.
+    ("api/v1/pairs", "GET"): SELF_SERVICE,
+    ("api/v1/pairs", "POST"): (401, 201, 201, 201, 400, 400, 400),
+    ("api/v1/pairs/<id:pair_id>", "GET"): PAIR_MEMBERS,
+    ("api/v1/pairs/<id:pair_id>/accept", "POST"): (401, 403, 200, 404, 404, 404, 404),
+    ("api/v1/pairs/<id:pair_id>/decline", "POST"): (401, 403, 200, 404, 404, 404, 404),
+    ("api/v1/pairs/<id:pair_id>/cancel", "POST"): (401, 200, 403, 404, 404, 404, 404),
+    ("api/v1/pairs/<id:pair_id>/answers", "POST"): PAIR_MEMBERS,
+    ("api/v1/pairs/<id:pair_id>/reveal", "POST"): PAIR_MEMBERS,
     # Coach insights: the organisation's coaches, nobody else (staff included). The list of
     # the organisations one coaches is one's own: empty for everyone who coaches nowhere.
     ("api/v1/coach/organisations", "GET"): SELF_SERVICE,
@@ -208,6 +225,7 @@ ACCEPTED = "accepted"
 WS_EXPECTED = {
     r"^ws/v1/events/?$": (4401, ACCEPTED, ACCEPTED, ACCEPTED, ACCEPTED, ACCEPTED, ACCEPTED),
     r"^ws/v1/sessions/(?P<session_id>[0-9]{1,18})/?$": (4401, ACCEPTED, ACCEPTED, ACCEPTED, 4403, 4403, 4403),
+    r"^ws/v1/pairs/(?P<pair_id>[0-9]{1,18})/?$": (4401, ACCEPTED, ACCEPTED, 4403, 4403, 4403, 4403),
 }
 
 
@@ -228,6 +246,7 @@ class World:
     nudge: Nudge
     orphan: Orphan
     session: GroupSession
+    pair: Pair
 
     @property
     def owner(self):
@@ -238,6 +257,7 @@ class World:
             "team_id": self.team.pk,
             "orphan_id": self.orphan.pk,
             "session_id": self.session.pk,
+            "pair_id": self.pair.pk,
             "organisation_id": self.organisation.pk,
             "token": self.device.token,
             "nudge_id": self.nudge.pk,
@@ -270,6 +290,9 @@ def build_world() -> World:
     now = timezone.now()
     orphan = OrphanFactory(team=team, posted_by=owner, title="The build breaks on Mondays")
     ActivityFactory(orphan=orphan)
+    # Under way, the owner's answer to the first share step given, the teammate's not yet.
+    pair = PairFactory(inviter=owner, partner=teammate, status=Pair.Status.ACCEPTED, step=2)
+    PairAnswer.objects.create(pair=pair, step=2, author=owner, text=PAIR_ANSWER_TEXT)
     return World(
         people={
             "anonymous": None,
@@ -305,6 +328,7 @@ def build_world() -> World:
         ),
         orphan=orphan,
         session=GroupSessionFactory(team=team, exercise=group, started_by=lead),
+        pair=pair,
     )
 
 
@@ -319,6 +343,8 @@ def private_data_of_the_owner(world: World, role: str) -> dict[str, str]:
     }
     if role != "teammate":
         private["the private acknowledgement to the owner"] = ACKNOWLEDGEMENT_TEXT
+        # The teammate is the owner's partner: they see it once both answered (tests/test_pairs.py).
+        private["the owner's answer in a pair"] = PAIR_ANSWER_TEXT
     return private
 
 
@@ -338,7 +364,20 @@ def _no_live_session(world: World) -> None:
     GroupSession.objects.filter(pk=world.session.pk).update(phase=GroupSession.Phase.ENDED)
 
 
+def _pair_invited(world: World) -> None:
+    Pair.objects.filter(pk=world.pair.pk).update(status=Pair.Status.INVITED)
+
+
+def _pair_may_reveal(world: World) -> None:
+    Pair.objects.filter(pk=world.pair.pk).update(reveal_after_seconds=60)
+    PairAnswer.objects.filter(pair=world.pair).update(created_at=timezone.now() - timedelta(hours=1))
+
+
 PREPARE = {
+    ("api/v1/pairs/<id:pair_id>/accept", "POST"): _pair_invited,
+    ("api/v1/pairs/<id:pair_id>/decline", "POST"): _pair_invited,
+    ("api/v1/pairs/<id:pair_id>/cancel", "POST"): _pair_invited,
+    ("api/v1/pairs/<id:pair_id>/reveal", "POST"): _pair_may_reveal,
     ("api/v1/orphans/<id:orphan_id>/release", "POST"): _claimed_by_owner,
     ("api/v1/orphans/<id:orphan_id>/done", "POST"): _claimed_by_owner,
     ("api/v1/orphans/<id:orphan_id>/reopen", "POST"): _claimed_by_owner_long_ago,
@@ -384,6 +423,11 @@ BODIES = {
     ("api/v1/devices", "POST"): lambda w, role: {"token": f"new-device-of-{role}", "platform": "ios"},
     ("api/v1/nudges/preferences", "PUT"): lambda w, role: {"daily_cap": 3, "seen": False},
     ("api/v1/runs", "POST"): lambda w, role: _new(exercise=w.solo.slug),
+    ("api/v1/pairs", "POST"): lambda w, role: _new(
+        exercise=w.pair.exercise.slug, partner=(w.people["teammate"] if role == "owner" else w.owner).pk
+    ),
+    ("api/v1/pairs/<id:pair_id>/answers", "POST"): lambda w, role: {"step": 3, "text": f"An answer of the {role}"},
+    ("api/v1/pairs/<id:pair_id>/reveal", "POST"): lambda w, role: {"step": 2},
     ("api/v1/reflections", "POST"): lambda w, role: _new(body="My own thoughts", mood=4),
     ("api/v1/reflections/<id:reflection_id>", "PATCH"): lambda w, role: {"mood": 5, "body": "Rewritten"},
     ("api/v1/acknowledgements", "POST"): lambda w, role: _new(
@@ -531,6 +575,7 @@ def test_the_owner_does_see_their_own_private_data_so_the_leak_check_can_fail(cl
     assert REFLECTION_TEXT in client.get(f"/api/v1/reflections/{world.reflection.pk}").content.decode()
     assert ACKNOWLEDGEMENT_TEXT in client.get("/api/v1/acknowledgements/received").content.decode()
     assert NUDGE_TEXT in client.get("/api/v1/nudges").content.decode()
+    assert PAIR_ANSWER_TEXT in client.get(f"/api/v1/pairs/{world.pair.pk}").content.decode()
     export = client.get("/api/v1/me/export").content.decode()
     assert OWNER_EMAIL in export and DEVICE_TOKEN in export
 

@@ -1,5 +1,6 @@
 """The exercise catalogue: the content pack in the repo, and reading it over the API."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -86,6 +87,67 @@ def test_an_exercise_dropped_from_the_pack_is_retired_not_deleted(pack):
 def test_a_broken_pack_is_refused_and_loads_nothing(pack, old, new):
     file = pack / "exercises" / "humble-inquiry.toml"
     file.write_text(file.read_text().replace(old, new, 1))
+    with pytest.raises(ContentPackError):
+        content_pack_load(directory=pack)
+    assert Exercise.objects.count() == 0
+
+
+# Check-in questions: one stable id per question, so team health rolls them up together
+
+QUESTION_SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+def test_every_check_in_of_the_shipped_pack_names_its_question():
+    checkins = [step for exercise in read_pack().exercises for step in exercise.steps if step.kind == "checkin"]
+    assert len(checkins) == 10
+    for step in checkins:
+        assert re.match(QUESTION_SLUG, step.question), step.text
+        assert step.question_name
+
+
+def test_a_question_id_means_one_question_across_the_pack():
+    names = {}
+    for step in (step for exercise in read_pack().exercises for step in exercise.steps if step.question):
+        assert names.setdefault(step.question, step.question_name) == step.question_name
+    assert len(set(names.values())) == len(names)
+
+
+def test_only_check_ins_carry_a_question():
+    steps = [step for exercise in read_pack().exercises for step in exercise.steps]
+    assert all(bool(step.question) == (step.kind == "checkin") for step in steps)
+
+
+def test_loading_the_pack_stores_each_check_ins_question(pack):
+    content_pack_load(directory=pack)
+    step = Step.objects.get(exercise__slug="something-i-got-wrong", kind=Step.Kind.CHECKIN)
+    assert (step.question, step.question_name) == ("safe-to-admit-mistakes", "Safe to admit mistakes")
+
+
+def test_renaming_a_question_in_the_pack_updates_the_stored_step(pack):
+    content_pack_load(directory=pack)
+    file = pack / "exercises" / "psychological-safety.toml"
+    file.write_text(file.read_text().replace('"Safe to disagree"', '"Safe to disagree here"'))
+    content_pack_load(directory=pack)
+    assert Step.objects.get(question="safe-to-disagree").question_name == "Safe to disagree here"
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ('question = "safe-to-admit-mistakes"\n', ""),
+        ('question_name = "Safe to admit mistakes"\n', ""),
+        ('question = "safe-to-admit-mistakes"', 'question = "Safe To Admit"'),
+        ('question = "safe-to-admit-mistakes"', 'question = "safe-to-disagree"'),
+        ('question_name = "Safe to admit mistakes"', 'question_name = "Safe to disagree"'),
+        ('kind = "share"\n', 'kind = "share"\nquestion = "a-share"\nquestion_name = "A share"\n'),
+    ],
+    ids=["missing id", "missing name", "not a slug", "one id, two names", "one name, two ids", "on a share"],
+)
+def test_a_pack_with_a_bad_check_in_question_is_refused_and_loads_nothing(pack, old, new):
+    file = pack / "exercises" / "psychological-safety.toml"
+    text = file.read_text()
+    assert old in text
+    file.write_text(text.replace(old, new, 1))
     with pytest.raises(ContentPackError):
         content_pack_load(directory=pack)
     assert Exercise.objects.count() == 0

@@ -49,8 +49,9 @@ def test_the_demo_coach_signs_in_and_sees_the_charts_drawn_from_the_demo_data(de
     page.click("button[type=submit]")
     page.wait_for_function("window.humbleCharts !== undefined", timeout=15000)
     charts = {chart["id"]: chart["points"] for chart in page.evaluate("window.humbleCharts")}
-    assert set(charts) == {"participation", "completions", "acknowledgements", "mood"}
-    assert all(points > 0 for points in charts.values()), charts
+    overview = {"participation", "completions", "acknowledgements", "mood"}
+    assert overview | {"pairs"} <= set(charts)
+    assert all(charts[chart] > 0 for chart in overview), charts
     assert page.locator(".suppressed").count() > 0  # East, four people, is shown as suppressed
     # The demo rolls up 9 weeks and the page shows 12: the 3 before read "no data yet".
     assert page.locator("td .no-data").count() > 0
@@ -74,3 +75,47 @@ def test_the_dashboard_reads_well_on_a_tablet(demo_world, live_server, browser):
     assert page.evaluate("document.documentElement.scrollWidth") <= 820
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=OUTPUT / "coach-dashboard-tablet.png", full_page=True)
+
+
+def signed_in_coach(live_server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/coach/")
+    page.fill("input[name=username]", "coach@demo.test")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_function("window.humbleCharts !== undefined", timeout=15000)
+    return page
+
+
+def test_the_coach_sees_each_teams_health_drawn_from_the_published_weeks(demo_world, live_server, browser):
+    page = signed_in_coach(live_server, browser)
+    table = page.evaluate("JSON.parse(document.getElementById('insights').textContent)")
+    names = {question["id"]: question["name"] for question in table["questions"]}
+    for team in table["teams"]:
+        drawn = page.evaluate(
+            "(id) => Chart.getChart('health-' + id).data.datasets.map((d) => [d.label, d.data])", team["id"]
+        )
+        published = {
+            names[question]: [week["health"][question]["mean"]["value"] for week in team["weeks"]]
+            for question in names
+            if any(week["health"][question]["mean"]["value"] is not None for week in team["weeks"])
+        }
+        assert dict(drawn) == published, team["name"]  # every published mean, gaps as null, never 0
+    points = {chart["id"]: chart["points"] for chart in page.evaluate("window.humbleCharts")}
+    by_name = {team["name"]: f"health-{team['id']}" for team in table["teams"]}
+    assert points[by_name["North"]] > 0 and points[by_name["South"]] > 0
+    assert points[by_name["East"]] == 0  # four people: suppressed, never drawn
+    notes = {chart["id"]: chart["notes"] for chart in page.evaluate("window.humbleCharts")}
+    assert set(notes[by_name["East"]]) == {"no data yet", "suppressed"}  # every gap is labelled
+    health = page.locator("#team-health")
+    assert health.locator(".practised").count() == len(table["teams"]) * len(table["weeks"])
+    assert health.locator("td.suppressed").count() + health.locator("p.suppressed").count() > 0
+    # Pairs: the share of each team in a pair, drawn from the published cells only.
+    drawn = page.evaluate("Chart.getChart('pairs').data.datasets.map((d) => [d.label, d.data])")
+    shares = {
+        team["name"]: [week["pairs"]["share_of_team"]["value"] for week in team["weeks"]] for team in table["teams"]
+    }
+    assert {label: data for label, data in drawn if label in shares} == shares
+    OUTPUT.mkdir(exist_ok=True)
+    health.screenshot(path=OUTPUT / "coach-dashboard-team-health.png")
+    assert (OUTPUT / "coach-dashboard-team-health.png").stat().st_size > 10_000

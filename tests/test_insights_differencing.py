@@ -14,9 +14,12 @@ from accounts.factories import OrganisationFactory
 from exercises.factories import ExerciseFactory, RunFactory, ThemeFactory
 from insights.models import TeamWeek
 from insights.services import insights_catch_up, insights_roll_up
+from pairs.factories import PairFactory
+from pairs.models import Pair
 from reflections.factories import ReflectionFactory
 from teams.factories import CoachAssignmentFactory, MembershipFactory, TeamFactory
 from teams.models import Membership
+from tests.test_team_health import SAFETY, answer, check_in
 
 pytestmark = pytest.mark.django_db
 
@@ -416,3 +419,154 @@ def test_a_week_before_the_year_2000_is_a_clear_error_not_a_crash(client_for, co
         response = client_for(coach).get(f"/api/v1/coach/organisations/{organisation.pk}/insights?to=0001-W03")
     assert response.status_code == 400
     assert [error["attr"] for error in response.json()["errors"]] == ["to"]
+
+
+# Team health: the same attacks, on check-in answers (tests.test_team_health builds them)
+
+
+def score_total(row: dict, question: str = SAFETY):
+    """mean × answers: the sum of every score given, if both are published."""
+    health = row["health"][question]
+    mean, answers = health["mean"]["value"], health["answers"]["value"]
+    return None if mean is None or answers is None else mean * answers
+
+
+def isolate_score(bigger: dict, smaller: dict):
+    """The attacker's guess of the score of the one person in `bigger` but not in `smaller`."""
+    big, small = score_total(bigger), score_total(smaller)
+    return None if big is None or small is None else round(big - small, 1)
+
+
+def test_the_organisations_health_minus_its_published_teams_reveals_nothing_of_a_team_of_four(
+    client_for, coach, organisation
+):
+    alders, alder_people = team_of(6, organisation)
+    cedars, cedar_people = team_of(4, organisation)
+    answer(alders, alder_people, [4] * 6)
+    answer(cedars, cedar_people, [1] * 4)  # the target: four people who all answered 1
+    roll_up()
+    body = read(client_for, coach, organisation)
+    teams, whole = [team_week(body, alders)], organisation_week(body)
+
+    for measure in ("answers", "people", "distribution.1"):
+        path = f"health.{SAFETY}.{measure}"
+        assert subtract(value(whole, path), published_sum(teams, path)) == 0
+    assert subtract(score_total(whole), score_total(teams[0])) == 0
+
+
+def test_a_question_four_answered_in_a_published_team_is_not_recovered_from_the_organisation(
+    client_for, coach, organisation
+):
+    alders, alder_people = team_of(6, organisation)
+    birches, birch_people = team_of(6, organisation)
+    answer(alders, alder_people[:4], [1] * 4)  # the target: suppressed in a published team
+    answer(birches, birch_people, [5] * 6)
+    roll_up()
+    body = read(client_for, coach, organisation)
+    assert value(team_week(body, alders), f"health.{SAFETY}.answers") is None
+
+    recovered = subtract(
+        value(organisation_week(body), f"health.{SAFETY}.distribution.1"),
+        published_sum([team_week(body, birches)], f"health.{SAFETY}.distribution.1"),
+    )
+
+    assert recovered == 0
+
+
+def test_one_answer_less_hides_the_question_so_the_two_cannot_be_subtracted(client_for):
+    weeks = []
+    for target_answers in (True, False):
+        organisation = OrganisationFactory()
+        coach = CoachAssignmentFactory(organisation=organisation).coach
+        team, people = team_of(6, organisation)
+        answered = people[:5] if target_answers else people[1:5]
+        answer(team, answered, [1, 4, 4, 4, 4][-len(answered) :])  # the target, first, answered 1
+        roll_up()
+        weeks.append(team_week(read(client_for, coach, organisation), team))
+    with_target, without_target = weeks
+
+    assert with_target["health"][SAFETY]["people"]["value"] == 5
+    assert without_target["health"][SAFETY]["mean"] == HIDDEN
+    assert isolate_score(with_target, without_target) is None
+
+
+def test_someone_leaving_after_the_week_does_not_change_its_health(client_for, coach, organisation):
+    team, people = team_of(6, organisation)
+    answer(team, people, [1, 4, 4, 4, 4, 4])  # the target, people[0], answered 1
+    roll_up()
+    before = team_week(read(client_for, coach, organisation), team)
+    Membership.objects.filter(team=team, user=people[0]).delete()
+    with at(AFTER):
+        insights_catch_up()
+    after = team_week(read(client_for, coach, organisation), team)
+
+    assert after == before
+    assert isolate_score(before, after) == 0
+
+
+def test_two_teams_that_differ_by_one_person_do_not_give_away_that_persons_score(client_for, coach, organisation):
+    squad, people = team_of(5, organisation, name="Squad")
+    department = TeamFactory(organisation=organisation, name="Department")
+    for person in people:
+        MembershipFactory(team=department, user=person)
+    target = MembershipFactory(team=department).user
+    answer(squad, people, [4] * 5)
+    answer(department, [*people, target], [4, 4, 4, 4, 4, 1])
+    roll_up()
+    body = read(client_for, coach, organisation)
+
+    assert isolate_score(team_week(body, department), team_week(body, squad)) is None
+
+
+def test_a_lead_sees_no_more_than_the_coach_of_the_team(client_for, coach, organisation):
+    team, people = team_of(6, organisation)
+    lead = MembershipFactory(team=team, role=Membership.Role.LEAD).user
+    answer(team, people[:4], [1, 1, 1, 1])
+    answer(team, [lead, *people[:4]], [5, 2, 2, 2, 2], exercise=check_in("safe-to-disagree", "Safe to disagree"))
+    roll_up()
+    with at(AFTER):
+        as_lead = client_for(lead).get(f"/api/v1/teams/{team.pk}/health?{ONE_WEEK}").json()["weeks"][0]
+    as_coach = team_week(read(client_for, coach, organisation), team)
+
+    assert as_lead["health"] == as_coach["health"]
+    assert as_lead["health"][SAFETY]["mean"] == HIDDEN
+
+
+# Pairs for coaches: the same attacks, on who practised with whom
+
+
+def test_the_organisations_pairs_minus_its_published_teams_reveal_nothing_of_a_team_of_four(
+    client_for, coach, organisation
+):
+    alders, alder_people = team_of(5, organisation)
+    cedars, cedar_people = team_of(4, organisation)
+    for a, b in [
+        *zip(alder_people, alder_people[1:], strict=False),
+        *zip(cedar_people, cedar_people[1:], strict=False),
+    ]:
+        PairFactory(inviter=a, partner=b, status=Pair.Status.COMPLETED, completed_at=DURING)
+    roll_up()
+    body = read(client_for, coach, organisation)
+
+    recovered = subtract(
+        value(organisation_week(body), "pairs.distinct_pairs"),
+        published_sum([team_week(body, alders)], "pairs.distinct_pairs"),
+    )
+
+    assert recovered == 0  # the Cedars' 3 pairs are nowhere
+    assert value(organisation_week(body), "pairs.share_of_team") == value(
+        team_week(body, alders), "pairs.share_of_team"
+    )
+
+
+def test_someone_leaving_after_the_week_does_not_change_its_pairs(client_for, coach, organisation):
+    team, people = team_of(6, organisation)
+    for a, b in zip(people, people[1:], strict=False):
+        PairFactory(inviter=a, partner=b, status=Pair.Status.COMPLETED, completed_at=DURING)
+    roll_up()
+    before = team_week(read(client_for, coach, organisation), team)
+    Membership.objects.filter(team=team, user=people[0]).delete()
+    with at(AFTER):
+        insights_catch_up()
+
+    assert team_week(read(client_for, coach, organisation), team)["pairs"] == before["pairs"]

@@ -794,6 +794,7 @@ FACTS = {
     Kind.RECONNECT: {"name": "Cy"},
     Kind.ORPHAN_CLAIMED: {"name": "Dee", "title": "The flaky build"},
     Kind.ORPHAN_REMINDER: {"title": "The flaky build"},
+    Kind.PAIR_INVITED: {"invited_by": "Eli", "title": "What fills your weekend?"},
 }
 
 

@@ -19,6 +19,8 @@ from insights.models import TeamWeek
 from nudges.models import Device, Nudge
 from orphans.models import Orphan
 from orphans.services import orphan_claim, orphan_post
+from pairs.factories import PairFactory
+from pairs.models import PairAnswer
 from privacy.services import rows_referring_to
 from privacy.tasks import carry_out_erasures
 from reflections.factories import ReflectionFactory
@@ -40,6 +42,8 @@ def a_full_life(person, teammate, team):
     ConnectionFactory(session=session, user=person)
     Share.objects.create(session=session, step=1, author=person, text="said in the room")
     orphan_post(user=person, team_id=team.pk, title="mine to post", client_id=uuid.uuid4())
+    pair = PairFactory(inviter=person, partner=teammate, status="active")
+    PairAnswer.objects.create(pair=pair, step=2, author=person, text="said to one colleague")
 
 
 def erase(client) -> None:
@@ -70,6 +74,8 @@ def test_the_export_holds_everything_about_me(client_for, member, teammate, team
         "session_answers",
         "orphans_posted",
         "memberships",
+        "pairs",
+        "pair_answers",
     ):
         assert len(body[part]) >= 1, part
 
@@ -77,6 +83,15 @@ def test_the_export_holds_everything_about_me(client_for, member, teammate, team
 def test_the_export_holds_nothing_of_anyone_elses_private_words(client_for, member, teammate, team):
     ReflectionFactory(author=teammate, body="the teammate's secret")
     assert "the teammate's secret" not in client_for(member).get("/api/v1/me/export").content.decode()
+
+
+def test_the_export_holds_my_pair_answers_and_not_my_partners(client_for, member, teammate):
+    pair = PairFactory(inviter=teammate, partner=member, status="active")
+    PairAnswer.objects.create(pair=pair, step=2, author=member, text="what I told them")
+    PairAnswer.objects.create(pair=pair, step=2, author=teammate, text="what they told me")
+    body = client_for(member).get("/api/v1/me/export").json()
+    assert [p["id"] for p in body["pairs"]] == [pair.pk]
+    assert [a["text"] for a in body["pair_answers"]] == ["what I told them"]
 
 
 def test_an_export_is_not_for_anonymous(anonymous):

@@ -1,6 +1,7 @@
 """Each endpoint costs a fixed number of queries, whatever the amount of data behind it."""
 
 import uuid
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -12,9 +13,13 @@ from exercises.factories import ExerciseFactory, RunFactory, StepFactory, ThemeF
 from exercises.models import Exercise, Step
 from group_sessions.models import Connection, Share
 from group_sessions.services import session_start
+from insights.services import insights_roll_up
 from orphans.services import orphan_claim, orphan_post
+from pairs.factories import PairExerciseFactory, PairFactory
+from pairs.models import Pair, PairAnswer
 from reflections.factories import ReflectionFactory
 from teams.factories import MembershipFactory, TeamFactory
+from tests.test_team_health import AFTER, MONDAY, answer, at, check_in
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +160,56 @@ def test_a_group_session_snapshot(client_for, lead, team):
             Share.objects.create(session=session, step=1, author=membership.user, text="hello")
 
     grows_flat(client_for(lead), f"/api/v1/sessions/{session.pk}", add, 6)
+
+
+def test_a_teams_health_for_its_lead(client_for, lead, team):
+    """More members, questions, other teams and rolled-up weeks cost no more queries."""
+    weeks = iter([MONDAY, MONDAY + timedelta(weeks=1)])
+
+    def add(n):
+        monday = next(weeks)
+        people = MembershipFactory.create_batch(n, team=team)
+        for _ in range(n):
+            question = f"question-{uuid.uuid4().hex[:8]}"
+            answer(
+                team,
+                [membership.user for membership in people],
+                [4] * n,
+                exercise=check_in(question=question, name=question),
+                when=datetime.combine(monday, time(12), tzinfo=UTC),
+            )
+        TeamFactory.create_batch(n, organisation=team.organisation)
+        with at(AFTER):
+            insights_roll_up(week_start=monday)
+
+    with at(AFTER):
+        grows_flat(client_for(lead), f"/api/v1/teams/{team.pk}/health?from=2026-W01&to=2026-W12", add, 4)
+
+
+def test_my_pairs(client_for, member, teammate):
+    grows_flat(client_for(member), "/api/v1/pairs", lambda n: PairFactory.create_batch(n, inviter=member), 2)
+
+
+def test_a_pair_with_its_answers(client_for, member, teammate):
+    pair = PairFactory(
+        inviter=member, partner=teammate, status=Pair.Status.ACCEPTED, exercise=PairExerciseFactory(steps=[])
+    )
+    positions = iter(range(1, MANY + 1))
+
+    def add(n):
+        for _ in range(n):
+            step = StepFactory(exercise=pair.exercise, position=next(positions), kind=Step.Kind.SHARE)
+            for person in (member, teammate):
+                PairAnswer.objects.create(pair=pair, step=step.position, author=person, text="hello")
+
+    grows_flat(client_for(member), f"/api/v1/pairs/{pair.pk}", add, 5)
+
+
+def test_today_with_a_partner_to_suggest(client_for, member, team):
+    PairExerciseFactory()
+
+    def add(n):
+        for membership in MembershipFactory.create_batch(n, team=team):
+            PairFactory(inviter=member, partner=membership.user, status=Pair.Status.COMPLETED)
+
+    grows_flat(client_for(member), "/api/v1/today", add, 11)

@@ -10,6 +10,7 @@ from nudges.kinds import (
     daily_exercise,
     orphan_claimed,
     orphan_reminder,
+    pair_invited,
     reconnect,
     reflect_after,
     seen,
@@ -29,6 +30,7 @@ KINDS: dict[str, NudgeKind] = {
         reconnect.KIND,
         orphan_claimed.KIND,
         orphan_reminder.KIND,
+        pair_invited.KIND,
     )
 }
 

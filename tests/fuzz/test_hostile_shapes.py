@@ -13,6 +13,7 @@ import json
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.db.models import Q
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
@@ -23,6 +24,7 @@ from exercises.models import Exercise, Run
 from group_sessions.models import GroupSession
 from nudges.models import Device, Nudge
 from orphans.models import Orphan
+from pairs.models import Pair
 from reflections.models import Reflection
 
 ODD_TEXT = ["²", "٣", "-1", "0", "9" * 30, "9" * 5000, "1' OR 1=1", "1e3", " ", "\u202e1", "\x00"]
@@ -55,6 +57,7 @@ def _real_parameters(member: User) -> dict[str, str]:
         "run_id": first(Run.objects.filter(user=member)),
         "nudge_id": first(Nudge.objects.filter(user=member)),
         "session_id": first(GroupSession.objects.filter(team=team)),
+        "pair_id": first(Pair.objects.filter(Q(inviter=member) | Q(partner=member))),
         "slug": Exercise.objects.order_by("pk").values_list("slug", flat=True).first() or "x",
         "token": Device.objects.filter(user=member).values_list("token", flat=True).first() or "x",
         "kind": "heart",

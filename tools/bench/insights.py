@@ -1,4 +1,4 @@
-"""How fast coaches get their figures, with a year of history behind them.
+"""How fast coaches and leads get their figures, with a year of history behind them.
 
     .venv/bin/python tools/bench/insights.py [--people 2000] [--runs 1000000] [--requests 200]
 
@@ -6,6 +6,12 @@ Needs this machine's PostgreSQL. Seeds --people people in teams of 8 to 12 with 
 reflections and acknowledgements, rolls up every finished week (as the worker does), then asks
 the insights endpoint for 12 weeks of the whole organisation --requests times and prints p50,
 p99 and the number of queries per request.
+
+Then team health: it adds a year of live sessions (--runs / 100) whose check-ins the team
+answered, rolls the same 52 weeks up again, and asks the insights endpoint and a lead's
+`teams/{id}/health` as many times. Speed is a ratio to a baseline taken in this run: the
+rollup and the insights request against the same ones without check-in answers, and the
+health endpoint against the lead's `teams/{id}` (the team with its members).
 """
 
 import argparse
@@ -94,6 +100,64 @@ def seed(people: int, runs: int, now: datetime) -> tuple:
     return organisation, coach
 
 
+def seed_check_ins(organisation, sessions: int, now: datetime) -> int:
+    """A year of ended live sessions of group exercises with a check-in, each answered by most
+    of the team; returns how many answers."""
+    from exercises.models import Exercise, Step
+    from group_sessions.models import GroupSession, Share
+    from teams.models import Membership
+
+    rng = random.Random(11)
+    members: dict[int, list[int]] = {}
+    for team_id, user_id in Membership.objects.filter(team__organisation=organisation).values_list(
+        "team_id", "user_id"
+    ):
+        members.setdefault(team_id, []).append(user_id)
+    check_ins: dict[int, list[int]] = {}
+    for exercise_id, position in Step.objects.filter(
+        kind=Step.Kind.CHECKIN, exercise__mode=Exercise.Mode.GROUP, exercise__is_active=True
+    ).values_list("exercise_id", "position"):
+        check_ins.setdefault(exercise_id, []).append(position)
+    year_ago = now - timedelta(days=364)
+    created = GroupSession.objects.bulk_create(
+        (
+            GroupSession(
+                team_id=rng.choice(list(members)),
+                exercise_id=rng.choice(list(check_ins)),
+                phase=GroupSession.Phase.ENDED,
+                created_at=(started := year_ago + timedelta(seconds=rng.randint(0, 364 * 86400))),
+                ended_at=started + timedelta(minutes=10),
+            )
+            for _ in range(sessions)
+        ),
+        batch_size=5000,
+    )
+    answers = [
+        Share(session=session, step=position, author_id=person, value=rng.randint(1, 5), created_at=session.created_at)
+        for session in created
+        for position in check_ins[session.exercise_id]
+        for person in members[session.team_id]
+        if rng.random() < 0.8
+    ]
+    Share.objects.bulk_create(answers, batch_size=20000)
+    return len(answers)
+
+
+def timed(client, path: str, requests: int) -> tuple[list[float], int, dict]:
+    """Milliseconds per request, the queries of the last one and its body."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.content[:300]
+    return timings, len(queries), response.json()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=2000)
@@ -102,12 +166,12 @@ def main():
     args = parser.parse_args()
     setup_django()
     from django.conf import settings
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
     from rest_framework.test import APIClient
 
+    from insights.models import TeamWeek
     from insights.services import insights_catch_up
+    from teams.models import Membership
 
     settings.ALLOWED_HOSTS = ["testserver"]
     now = timezone.now()
@@ -116,21 +180,49 @@ def main():
     print(f"seeded {args.people} people, {args.runs} runs in {time.perf_counter() - began:.0f} s")
     began = time.perf_counter()
     rolled = insights_catch_up(now=now, weeks=52)
-    print(f"rolled up {rolled} team-weeks in {time.perf_counter() - began:.1f} s")
+    baseline_roll_up = time.perf_counter() - began
+    print(f"rolled up {rolled} team-weeks in {baseline_roll_up:.1f} s")
     client = APIClient()
     client.force_authenticate(coach)
     path = f"/api/v1/coach/organisations/{organisation.pk}/insights"
-    timings = []
-    for _ in range(args.requests):
-        started = time.perf_counter()
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(path)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.content[:300]
-    teams = len(response.json()["teams"])
+    baseline, queries, body = timed(client, path, args.requests)
     print(
-        f"insights for {teams} teams x {len(response.json()['weeks'])} weeks: "
-        f"p50 {percentile(timings, 0.5):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms, {len(queries)} queries"
+        f"insights for {len(body['teams'])} teams x {len(body['weeks'])} weeks: "
+        f"p50 {percentile(baseline, 0.5):.1f} ms, p99 {percentile(baseline, 0.99):.1f} ms, {queries} queries"
+    )
+
+    began = time.perf_counter()
+    answers = seed_check_ins(organisation, args.runs // 100, now)
+    print(f"seeded {args.runs // 100} live sessions, {answers} check-in answers in {time.perf_counter() - began:.0f} s")
+    TeamWeek.objects.all().delete()  # the same weeks again, now with check-ins to roll up
+    began = time.perf_counter()
+    insights_catch_up(now=now, weeks=52)
+    with_health = time.perf_counter() - began
+    print(
+        f"health: rolled up in {with_health:.1f} s, {with_health / baseline_roll_up:.2f}x the rollup without check-ins"
+    )
+    timings, queries, body = timed(client, path, args.requests)
+    published = sum(
+        week["health"][question]["mean"]["value"] is not None
+        for team in body["teams"]
+        for week in team["weeks"]
+        for question in week["health"]
+    )
+    print(
+        f"health: insights p50 {percentile(timings, 0.5):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms, "
+        f"{percentile(timings, 0.5) / percentile(baseline, 0.5):.2f}x without check-ins, {queries} queries, "
+        f"{published} published team-week-question means"
+    )
+    lead = Membership.objects.filter(team__organisation=organisation).select_related("team", "user").first()
+    Membership.objects.filter(pk=lead.pk).update(role=Membership.Role.LEAD)
+    leader = APIClient()
+    leader.force_authenticate(lead.user)
+    team_baseline, _, _ = timed(leader, f"/api/v1/teams/{lead.team_id}", args.requests)
+    timings, queries, _ = timed(leader, f"/api/v1/teams/{lead.team_id}/health", args.requests)
+    print(
+        f"health: teams/{{id}}/health p50 {percentile(timings, 0.5):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms, "
+        f"{percentile(timings, 0.5) / percentile(team_baseline, 0.5):.2f}x teams/{{id}} "
+        f"(p50 {percentile(team_baseline, 0.5):.1f} ms), {queries} queries"
     )
 
 

@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from pairs.models import Pair
+
+
+@admin.register(Pair)
+class PairAdmin(admin.ModelAdmin):
+    """Who was paired with whom and where it stands, for support: read-only, and never what
+    the two wrote to each other (no answers, no note)."""
+
+    list_display = ["pk", "inviter", "partner", "exercise", "status", "created_at", "completed_at"]
+    list_filter = ["status"]
+    list_select_related = ["inviter", "partner", "exercise"]
+    fields = ["inviter", "partner", "exercise", "status", "created_at", "expires_at", "responded_at", "completed_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
