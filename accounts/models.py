@@ -79,6 +79,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set when the person asks to be erased: until then signing in again calls it off, after it
     # the worker erases them for good (privacy.services).
     erasure_due_at = models.DateTimeField(null=True, blank=True)
+    # Opted in to pair exercises with people of the teams their team works with (teams.Team.works_with).
+    pairs_across_teams = models.BooleanField(default=False)
 
     objects = UserManager()
 

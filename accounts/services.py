@@ -54,7 +54,12 @@ def validate_locale(*, tag: str) -> str:
 
 
 def profile_update(
-    *, user: User, display_name: str | None = None, time_zone: str | None = None, locale: str | None = None
+    *,
+    user: User,
+    display_name: str | None = None,
+    time_zone: str | None = None,
+    locale: str | None = None,
+    pairs_across_teams: bool | None = None,
 ) -> User:
     if time_zone is not None:
         user.time_zone = validate_time_zone(name=time_zone)
@@ -62,7 +67,9 @@ def profile_update(
         user.locale = validate_locale(tag=locale)
     if display_name is not None:
         user.display_name = display_name.strip()
-    user.save(update_fields=["display_name", "time_zone", "locale"])
+    if pairs_across_teams is not None:
+        user.pairs_across_teams = pairs_across_teams
+    user.save(update_fields=["display_name", "time_zone", "locale", "pairs_across_teams"])
     return user
 
 

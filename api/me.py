@@ -33,6 +33,10 @@ class ProfileSerializer(serializers.Serializer):
     display_name = serializers.CharField(source="user.display_name")
     time_zone = serializers.CharField(source="user.time_zone")
     locale = serializers.CharField(source="user.locale")
+    pairs_across_teams = serializers.BooleanField(
+        source="user.pairs_across_teams",
+        help_text="may be suggested as a pair partner to, and be suggested, people of teams my team works with",
+    )
     organisation = OrganisationSerializer(allow_null=True)
     teams = MyTeamSerializer(source="memberships", many=True)
     is_coach = serializers.BooleanField()
@@ -42,6 +46,7 @@ class ProfileChangeSerializer(serializers.Serializer):
     display_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
     time_zone = serializers.CharField(max_length=64, required=False)
     locale = serializers.CharField(max_length=16, required=False)
+    pairs_across_teams = serializers.BooleanField(required=False)
 
 
 class ErasureSerializer(serializers.Serializer):

@@ -6,7 +6,7 @@ never what was said."""
 import hashlib
 from datetime import UTC, date, datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -14,6 +14,7 @@ from common.errors import NotFound
 from exercises.models import Step
 from group_sessions.selectors import alive_connections
 from pairs.models import Pair, PairAnswer, PairConnection
+from teams.models import Membership
 
 
 def open_invitations(*, now: datetime | None = None) -> Q:
@@ -85,23 +86,32 @@ def last_paired_at(*, user: User, candidate_ids: list[int]) -> dict[int, datetim
 
 
 def partner_suggestion(*, user: User, day: date) -> User | None:
-    """A teammate to do today's pair exercise with, so that over weeks trust spreads across the
+    """A colleague to do today's pair exercise with, so that over weeks trust spreads across the
     team instead of staying with the same friend: someone never paired with first, then whoever
-    was paired with longest ago; among equals, a stable per-person, per-day shuffle. Never
-    someone who turned pair invitations off (their `pair_invited` nudge preference). Two queries.
-
-    Teammates only: pairing across teams that work together is not offered yet."""
-    teammates = list(
-        User.objects.filter(is_active=True, memberships__team__memberships__user=user)
+    was paired with longest ago; among equals a teammate first, then a stable per-person,
+    per-day shuffle. Candidates are teammates and, when both have opted in
+    (`pairs_across_teams`), people of the teams their team works with. Never someone who turned
+    pair invitations off (their `pair_invited` nudge preference). Two queries."""
+    teammate = Q(memberships__team__memberships__user=user)
+    reachable = teammate
+    if user.pairs_across_teams:
+        reachable |= Q(pairs_across_teams=True, memberships__team__works_with__memberships__user=user)
+    candidates = list(
+        User.objects.filter(reachable, is_active=True)
         .exclude(pk=user.pk)
         .exclude(nudge_preferences__pair_invited=False)
+        .annotate(is_teammate=Exists(Membership.objects.filter(user=OuterRef("pk"), team__memberships__user=user)))
         .distinct()
         .only("pk", "display_name")
     )
-    last = last_paired_at(user=user, candidate_ids=[mate.pk for mate in teammates])
+    last = last_paired_at(user=user, candidate_ids=[person.pk for person in candidates])
     never = datetime.min.replace(tzinfo=UTC)
 
-    def shuffle(mate: User) -> str:
-        return hashlib.sha256(f"{user.pk}:{day}:{mate.pk}".encode()).hexdigest()
+    def shuffle(person: User) -> str:
+        return hashlib.sha256(f"{user.pk}:{day}:{person.pk}".encode()).hexdigest()
 
-    return min(teammates, key=lambda mate: (last.get(mate.pk, never), shuffle(mate)), default=None)
+    return min(
+        candidates,
+        key=lambda person: (last.get(person.pk, never), not person.is_teammate, shuffle(person)),
+        default=None,
+    )

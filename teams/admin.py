@@ -15,6 +15,7 @@ class TeamAdmin(admin.ModelAdmin):
     list_filter = ["organisation"]
     list_select_related = ["organisation"]
     search_fields = ["name"]
+    filter_horizontal = ["works_with"]
     inlines = [MembershipInline]
 
 

@@ -21,6 +21,9 @@ class Team(models.Model):
     name = models.CharField(max_length=120)
     join_code = models.CharField(max_length=8, unique=True, default=new_join_code)
     created_at = models.DateTimeField(default=timezone.now)
+    # Teams that work together day to day (set in the admin): their people who opted in may be
+    # suggested to each other as pair partners, so trust also grows across the seam.
+    works_with = models.ManyToManyField("self", symmetrical=True, blank=True)
 
     def __str__(self) -> str:
         return self.name

@@ -10,7 +10,7 @@ from exercises.factories import ExerciseFactory
 from nudges.models import Preferences
 from pairs.factories import PairExerciseFactory, PairFactory
 from pairs.models import Pair
-from teams.factories import MembershipFactory
+from teams.factories import MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +67,57 @@ def test_a_declined_invitation_does_not_count_as_having_paired(client_for, membe
     paired(member, other, days_ago=1)
     PairFactory(inviter=member, partner=teammate, status=Pair.Status.DECLINED)
     assert suggested(client_for(member)) == teammate.pk
+
+
+# Across teams that work together, for people who opted in
+
+
+@pytest.fixture
+def neighbour(team, organisation):
+    """Someone of a team that works with mine, who opted in to pairs across teams."""
+    other_team = TeamFactory(organisation=organisation)
+    team.works_with.add(other_team)
+    return MembershipFactory(team=other_team, user__pairs_across_teams=True).user
+
+
+def test_someone_who_opted_in_may_be_offered_a_partner_from_a_team_we_work_with(client_for, member, neighbour):
+    PairExerciseFactory()
+    member.pairs_across_teams = True
+    member.save()
+    assert suggested(client_for(member)) == neighbour.pk
+
+
+def test_without_opting_in_only_teammates_are_offered(client_for, member, neighbour):
+    PairExerciseFactory()
+    assert suggested(client_for(member)) is None
+
+
+def test_nobody_is_offered_across_teams_who_did_not_opt_in_too(client_for, member, neighbour):
+    PairExerciseFactory()
+    neighbour.pairs_across_teams = False
+    neighbour.save()
+    member.pairs_across_teams = True
+    member.save()
+    assert suggested(client_for(member)) is None
+
+
+def test_a_team_we_do_not_work_with_is_never_offered(client_for, member, colleague):
+    PairExerciseFactory()
+    member.pairs_across_teams = True
+    member.save()
+    colleague.pairs_across_teams = True
+    colleague.save()
+    assert suggested(client_for(member)) is None
+
+
+def test_among_people_never_paired_with_a_teammate_comes_first(client_for, member, teammate, neighbour):
+    PairExerciseFactory()
+    member.pairs_across_teams = True
+    member.save()
+    assert suggested(client_for(member)) == teammate.pk
+
+
+def test_opting_in_is_part_of_the_profile(client_for, member):
+    client = client_for(member)
+    assert client.get("/api/v1/me").json()["pairs_across_teams"] is False
+    assert client.patch("/api/v1/me", {"pairs_across_teams": True}, format="json").json()["pairs_across_teams"] is True
