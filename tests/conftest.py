@@ -106,6 +106,18 @@ def _background_work_is_recorded_not_run(settings):
 
 
 @pytest.fixture(autouse=True)
+def _own_channel_layer():
+    """Each test gets its own channel layer object. A consumer cut off mid-receive when one
+    test's event loop closes leaves the Redis layer's receive lock bound to that loop, and the
+    next test to receive on the same object fails; a new object starts clean."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Rate-limit counters start at zero for each test."""
     from django.core.cache import cache
