@@ -37,6 +37,10 @@ class Acknowledgement(models.Model):
     client_id = models.UUIDField(default=uuid.uuid4)
     # The "leave it with me" this acknowledges, when it celebrates a jump-in.
     orphan = models.ForeignKey("orphans.Orphan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The commitment this acknowledges, when it celebrates one taken on or kept.
+    commitment = models.ForeignKey(
+        "commitments.Commitment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     # Taken off the team feed by the recipient, or by a report until an admin restores it.

@@ -25,6 +25,7 @@ def acknowledgement_view(*, acknowledgement: Acknowledgement, viewer: User) -> d
         "visibility": acknowledgement.visibility,
         "client_id": acknowledgement.client_id if acknowledgement.sender_id == viewer.pk else None,
         "orphan": acknowledgement.orphan_id,
+        "commitment": acknowledgement.commitment_id,
         "created_at": acknowledgement.created_at,
         "read_at": acknowledgement.read_at if acknowledgement.recipient_id == viewer.pk else None,
         "on_team_feed": acknowledgement.on_team_feed,

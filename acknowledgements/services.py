@@ -12,9 +12,13 @@ from accounts.selectors import local_day_start, local_today, seconds_until_local
 from accounts.services import person_lock
 from acknowledgements.models import MESSAGE_MAX_LENGTH, Acknowledgement, Reaction, Report
 from acknowledgements.selectors import acknowledgement_for
+from commitments.models import Commitment
 from common.errors import Invalid, LimitReached, NotAllowed, NotFound
 from common.idempotency import earlier_attempt
+from common.text import shortened
 from events.services import events_record
+from group_sessions.selectors import session_for_member
+from group_sessions.services import revealed_share
 from nudges.triggers import nudge_seen
 from orphans.models import Orphan
 
@@ -29,6 +33,7 @@ def acknowledgement_create(
     visibility: str,
     client_id: uuid.UUID,
     orphan_id: int | None = None,
+    commitment_id: int | None = None,
 ) -> tuple[Acknowledgement, bool]:
     """Send "I see you" to a colleague in one's organisation; the same client_id again returns
     the first one (and False). A sender has a daily limit, counted in their local day."""
@@ -53,6 +58,7 @@ def acknowledgement_create(
             "behaviour": behaviour,
             "visibility": visibility,
             "orphan": orphan_id,
+            "commitment": commitment_id,
         },
         stored=lambda first: {
             "recipient": first.recipient_id,
@@ -60,6 +66,7 @@ def acknowledgement_create(
             "behaviour": first.behaviour,
             "visibility": first.visibility,
             "orphan": first.orphan_id,
+            "commitment": first.commitment_id,
         },
     )
     if existing is not None:
@@ -74,6 +81,7 @@ def acknowledgement_create(
         raise NotFound("No such colleague in your organisation.", code="recipient_not_found", field="recipient")
 
     orphan = _jump_in(sender=sender, recipient=recipient, behaviour=behaviour, orphan_id=orphan_id)
+    commitment = _taken_on(sender=sender, recipient=recipient, commitment_id=commitment_id)
     day_start = local_day_start(user=sender, day=local_today(user=sender))
     sent_today = Acknowledgement.objects.filter(sender=sender, created_at__gte=day_start).count()
     if sent_today >= settings.ACKNOWLEDGEMENT_DAILY_LIMIT:
@@ -92,6 +100,7 @@ def acknowledgement_create(
         visibility=visibility,
         client_id=client_id,
         orphan=orphan,
+        commitment=commitment,
     )
     events_record(
         user_ids=[recipient.pk],
@@ -122,6 +131,23 @@ def _jump_in(*, sender: User, recipient: User, behaviour: str, orphan_id: int | 
     if behaviour != Acknowledgement.Behaviour.JUMPED_IN:
         raise Invalid("A jump-in is acknowledged as jumped_in.", code="not_a_jump_in", field="behaviour")
     return orphan
+
+
+def _taken_on(*, sender: User, recipient: User, commitment_id: int | None) -> Commitment | None:
+    """The commitment an acknowledgement celebrates: one of the sender's teams', open or kept
+    (not dropped), whose volunteer is the recipient."""
+    if commitment_id is None:
+        return None
+    commitment = (
+        Commitment.objects.filter(pk=commitment_id, team__memberships__user=sender)
+        .exclude(status=Commitment.Status.DROPPED)
+        .first()
+    )
+    if commitment is None:
+        raise NotFound("No such commitment in your teams.", code="commitment_not_found", field="commitment")
+    if commitment.volunteer_id != recipient.pk:
+        raise Invalid("Acknowledge the one who took it on.", code="not_the_volunteer", field="recipient")
+    return commitment
 
 
 @transaction.atomic
@@ -202,3 +228,25 @@ def reports_resolve(*, report_ids: list[int], restore_to_feed: bool) -> None:
     if restore_to_feed:
         Acknowledgement.objects.filter(reports__in=reports).update(hidden_for_review=False)
     reports.update(resolved_at=timezone.now())
+
+
+@transaction.atomic
+def acknowledgement_from_share(
+    *, user: User, session_id: int, share_id: int, recipient_id: int, behaviour: str
+) -> Acknowledgement:
+    """A shout-out: in a live session's round, the author of a revealed share that names a
+    colleague confirms it, and it becomes their acknowledgement of that colleague, shown to the
+    team and notified as any acknowledgement is. A share becomes one acknowledgement: sending it
+    again answers with the first."""
+    share = revealed_share(session=session_for_member(user=user, session_id=session_id), share_id=share_id)
+    if share.author_id != user.pk:
+        raise NotAllowed("Only its author turns a share into a shout-out.", code="not_your_share")
+    acknowledgement, _ = acknowledgement_create(
+        sender=user,
+        recipient_id=recipient_id,
+        message=shortened(share.text, limit=MESSAGE_MAX_LENGTH),
+        behaviour=behaviour,
+        visibility=Acknowledgement.Visibility.TEAM,
+        client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"humble:share:{share.pk}:shout-out"),
+    )
+    return acknowledgement

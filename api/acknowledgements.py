@@ -40,6 +40,7 @@ class AcknowledgementSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=Acknowledgement.Visibility.choices)
     client_id = serializers.UUIDField(allow_null=True, help_text="the sender's own retry key; null for anyone else")
     orphan = serializers.IntegerField(allow_null=True)
+    commitment = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True, help_text="only ever shown to the recipient")
     on_team_feed = serializers.BooleanField()
@@ -60,6 +61,9 @@ class AcknowledgementCreateSerializer(serializers.Serializer):
     client_id = serializers.UUIDField()
     orphan = serializers.IntegerField(
         min_value=1, required=False, allow_null=True, help_text="the jump-in it celebrates"
+    )
+    commitment = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text="the commitment it celebrates (its volunteer's)"
     )
 
 
@@ -112,6 +116,7 @@ class Acknowledgements(APIView):
             visibility=fields["visibility"],
             client_id=fields["client_id"],
             orphan_id=fields.get("orphan"),
+            commitment_id=fields.get("commitment"),
         )
         return _shown(request, acknowledgement, status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

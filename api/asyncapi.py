@@ -18,6 +18,8 @@ from django.http import JsonResponse
 from drf_spectacular.generators import SchemaGenerator
 
 from acknowledgements.models import Acknowledgement, Reaction
+from agreements.models import TEXT_MAX_LENGTH as AGREEMENT_TEXT_MAX_LENGTH
+from agreements.models import Agreement
 from events.types import EVENT_TYPES
 from group_sessions.frames import ROOM_FRAMES
 from nudges.models import Kind as NudgeKind
@@ -75,6 +77,14 @@ EVENT_DATA = {
     "orphan.claimed": {"orphan_id": ID, "team_id": ID, "title": TEXT, "claimed_by": PERSON},
     "orphan.done": {"orphan_id": ID, "team_id": ID, "title": TEXT, "done_by": PERSON, "note": TEXT},
     "orphan.reopened": {"orphan_id": ID, "team_id": ID, "title": TEXT},
+    "agreement.adopted": {
+        "agreement_id": ID,
+        "team_id": ID,
+        "kind": _enum(Agreement.Kind.values),
+        "version": ID,
+        "adopted_by": PERSON,
+    },
+    "commitment.done": {"commitment_id": ID, "team_id": ID, "text": TEXT, "volunteer": PERSON},
     "pair.invited": {
         "pair_id": ID,
         "exercise": EXERCISE,
@@ -106,8 +116,32 @@ COMMANDS = {
         "Member: answers a share round; again replaces it until revealed. `anonymous` changes only when sent.",
     ),
     "checkin": ({"step": ID, "value": {"type": "integer", "minimum": 1, "maximum": 5}}, "Member: answers a check-in."),
+    "adopt_agreement": (
+        {
+            **VERSION,
+            "agreement": ID,
+            "kind": _enum(Agreement.Kind.values),
+            "share_id": ID,
+            "text": {"type": "string", "maxLength": AGREEMENT_TEXT_MAX_LENGTH},
+        },
+        "Facilitator: adopts a revealed share (`share_id`) or typed `text` as the next version of the team's "
+        "`agreement`, or of its agreement of this `kind` (made if it has none).",
+    ),
+    "commit": (
+        {"share_id": ID, "check_back": {"type": "string", "format": "date"}},
+        "Member: makes their own revealed share their commitment, optionally with a date to check back.",
+    ),
+    "make_orphan": ({"share_id": ID}, "Facilitator: makes a revealed share an orphan of the team."),
+    "shout_out": (
+        {"share_id": ID, "recipient": ID, "behaviour": _enum(Acknowledgement.Behaviour.values)},
+        "Member: confirms their own revealed share as an acknowledgement of the colleague it names, shown to the team.",
+    ),
 }
-OPTIONAL_COMMAND_FIELDS = {"share": ("anonymous",)}
+OPTIONAL_COMMAND_FIELDS = {
+    "share": ("anonymous",),
+    "adopt_agreement": ("agreement", "kind", "share_id", "text"),
+    "commit": ("check_back",),
+}
 
 # The state part of a session: what a `state` frame carries (a subset of the snapshot).
 STATE_FIELDS = ("id", "phase", "step", "deadline", "facilitator", "version")

@@ -1,4 +1,8 @@
-"""The catalogue, today's recommendation, and runs."""
+"""The catalogue, today's recommendation, and runs.
+
+Catalogue texts are served in the language of the reader's profile locale, in English where the
+content pack has no translation (exercises.selectors.text_in).
+"""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -9,42 +13,78 @@ from api.pagination import InOrder, ThemeOrder
 from api.people import PersonSerializer
 from api.schema import IDEMPOTENCY_CONFLICT
 from exercises.models import Exercise, Step
-from exercises.selectors import exercise_get, exercises_list, runs_for_user, theme_exists, themes_list, today_for_user
+from exercises.selectors import (
+    exercise_get,
+    exercises_list,
+    runs_for_user,
+    text_in,
+    theme_exists,
+    themes_list,
+    today_for_user,
+)
 from exercises.services import run_complete, run_start
+
+
+class InReadersLanguage:
+    """A catalogue text (the field of the same name) in the reader's language."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, item):
+        return text_in(item=item, field=self.field_name, locale=self.context["request"].user.locale)
+
+
+class CatalogueText(InReadersLanguage, serializers.CharField):
+    pass
+
+
+class CatalogueTexts(InReadersLanguage, serializers.ListField):
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.CharField(), **kwargs)
 
 
 class ThemeSerializer(serializers.Serializer):
     slug = serializers.SlugField()
-    name = serializers.CharField()
-    summary = serializers.CharField()
+    name = CatalogueText()
+    summary = CatalogueText()
 
 
 class ThemeRefSerializer(serializers.Serializer):
     slug = serializers.SlugField()
-    name = serializers.CharField()
+    name = CatalogueText()
 
 
 class StepSerializer(serializers.Serializer):
     position = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Step.Kind.choices)
-    text = serializers.CharField()
+    text = CatalogueText()
     seconds = serializers.IntegerField(allow_null=True)
 
 
 class ExerciseSerializer(serializers.Serializer):
     slug = serializers.SlugField()
-    title = serializers.CharField()
+    title = CatalogueText()
     theme = ThemeRefSerializer()
     mode = serializers.ChoiceField(choices=Exercise.Mode.choices)
+    audience = serializers.ChoiceField(choices=Exercise.Audience.choices, help_text="who it is written for")
+    needs = serializers.ListField(
+        child=serializers.ChoiceField(choices=Exercise.Need.choices), help_text="what it takes besides oneself"
+    )
+    follow_up_minutes = serializers.IntegerField(
+        allow_null=True,
+        help_text="the reflection prompt comes this long after completing it (after the meeting or conversation "
+        "it prepares); null: straight after",
+    )
     duration_minutes = serializers.IntegerField()
-    summary = serializers.CharField()
-    reflection_prompts = serializers.ListField(child=serializers.CharField())
+    summary = CatalogueText()
+    reflection_prompts = CatalogueTexts()
     steps = StepSerializer(many=True)
 
 
 class ExerciseRefSerializer(serializers.Serializer):
     slug = serializers.SlugField()
-    title = serializers.CharField()
+    title = CatalogueText()
     theme = ThemeRefSerializer()
     mode = serializers.ChoiceField(choices=Exercise.Mode.choices)
 
@@ -126,7 +166,7 @@ class ExerciseDetail(APIView):
 
     @extend_schema(responses=ExerciseSerializer)
     def get(self, request, slug: str):
-        return Response(ExerciseSerializer(exercise_get(slug=slug)).data)
+        return Response(ExerciseSerializer(exercise_get(slug=slug), context={"request": request}).data)
 
 
 class TodayView(APIView):
@@ -134,7 +174,7 @@ class TodayView(APIView):
 
     @extend_schema(responses=TodaySerializer)
     def get(self, request):
-        return Response(TodaySerializer(today_for_user(user=request.user)).data)
+        return Response(TodaySerializer(today_for_user(user=request.user), context={"request": request}).data)
 
 
 class Runs(generics.ListCreateAPIView):
@@ -155,7 +195,10 @@ class Runs(generics.ListCreateAPIView):
         run, created = run_start(
             user=request.user, exercise_slug=data.validated_data["exercise"], client_id=data.validated_data["client_id"]
         )
-        return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            RunSerializer(run, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class CompleteRun(APIView):
@@ -163,4 +206,5 @@ class CompleteRun(APIView):
 
     @extend_schema(request=None, responses=RunSerializer)
     def post(self, request, run_id: int):
-        return Response(RunSerializer(run_complete(user=request.user, run_id=run_id)).data)
+        run = run_complete(user=request.user, run_id=run_id)
+        return Response(RunSerializer(run, context={"request": request}).data)

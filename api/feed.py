@@ -1,4 +1,5 @@
-"""A team's feed: acknowledgements and "leave it with me" moments, newest first.
+"""A team's feed: acknowledgements, "leave it with me" moments, agreements adopted and
+commitments kept, newest first.
 
 Its pages are cut by a position in time rather than by one table's ids, because it merges two
 kinds of item; the `next` link carries that position as an opaque, signed cursor (see
@@ -14,6 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.acknowledgements import AcknowledgementSerializer
+from api.agreements import VersionSerializer
+from api.commitments import CommitmentSerializer
 from api.orphans import OrphanSerializer
 from api.pagination import LIMIT_DESCRIPTION, LIMIT_SCHEMA, cursor_open, cursor_seal, page_size
 from api.people import PersonSerializer
@@ -45,12 +48,64 @@ class FeedOrphanSerializer(serializers.Serializer):
         }
 
 
+class FeedAgreementSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["agreement.adopted"])
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor = PersonSerializer(allow_null=True, help_text="who adopted it: the lead, or a session's facilitator")
+    agreement_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    version = VersionSerializer()
+
+    def to_representation(self, item):
+        version = item.version
+        return {
+            "type": item.type,
+            "id": version.pk,
+            "at": serializers.DateTimeField().to_representation(version.adopted_at),
+            "actor": PersonSerializer(version.adopted_by).data if version.adopted_by else None,
+            "agreement_id": version.agreement_id,
+            "kind": version.agreement.kind,
+            "version": VersionSerializer(version).data,
+        }
+
+
+class FeedCommitmentSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["commitment.done"])
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor = PersonSerializer(help_text="the volunteer, who kept it")
+    commitment = CommitmentSerializer()
+
+    def to_representation(self, item):
+        commitment = item.commitment
+        return {
+            "type": item.type,
+            "id": commitment.pk,
+            "at": serializers.DateTimeField().to_representation(commitment.done_at),
+            "actor": PersonSerializer(commitment.volunteer).data,
+            "commitment": CommitmentSerializer(commitment).data,
+        }
+
+
+SERIALIZER_OF = {
+    "acknowledgement": FeedAcknowledgementSerializer,
+    "agreement.adopted": FeedAgreementSerializer,
+    "commitment.done": FeedCommitmentSerializer,
+}
+
+
 class FeedPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True, help_text="always null: the feed pages forward")
     results = PolymorphicProxySerializer(
         component_name="FeedItem",
-        serializers=[FeedAcknowledgementSerializer, FeedOrphanSerializer],
+        serializers=[
+            FeedAcknowledgementSerializer,
+            FeedOrphanSerializer,
+            FeedAgreementSerializer,
+            FeedCommitmentSerializer,
+        ],
         resource_type_field_name=None,
         many=True,
     )
@@ -74,7 +129,8 @@ class TeamFeed(APIView):
         responses=FeedPageSerializer,
     )
     def get(self, request, team_id: int):
-        """The team's feed, newest first: acknowledgements shared with the team and "leave it with me" moments."""
+        """The team's feed, newest first: acknowledgements shared with the team, "leave it with me"
+        moments, agreements adopted and commitments kept."""
         cursor = request.query_params.get("cursor")
         limit = page_size(request, default=20)
         page = feed_for_team(
@@ -82,10 +138,7 @@ class TeamFeed(APIView):
         )
         context = {"request": request}
         results = [
-            (FeedAcknowledgementSerializer if item.type == "acknowledgement" else FeedOrphanSerializer)(
-                item, context=context
-            ).data
-            for item in page.items
+            SERIALIZER_OF.get(item.type, FeedOrphanSerializer)(item, context=context).data for item in page.items
         ]
         next_link = None
         if page.next:

@@ -21,6 +21,9 @@ class OrphanSerializer(serializers.Serializer):
     posted_by = PersonSerializer()
     claimed_by = PersonSerializer(allow_null=True)
     claimed_at = serializers.DateTimeField(allow_null=True)
+    check_back = serializers.DateField(
+        source="check_back_on", allow_null=True, help_text="the claimant's date to check back"
+    )
     done_at = serializers.DateTimeField(allow_null=True)
     done_note = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
@@ -35,6 +38,10 @@ class OrphanPostSerializer(serializers.Serializer):
 
 class DoneSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default="")
+
+
+class ClaimSerializer(serializers.Serializer):
+    check_back = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class StatusFilterSerializer(serializers.Serializer):
@@ -120,11 +127,17 @@ class _Transition(APIView):
         return Response(OrphanSerializer(type(self).transition(user=request.user, orphan_id=orphan_id)).data)
 
 
-@refusing("already_claimed", "already_done")
-class Claim(_Transition):
-    """ "Leave it with me": claim an open orphan (one claimant at a time)."""
+class Claim(APIView):
+    """ "Leave it with me": claim an open orphan (one claimant at a time), optionally with a date to check back."""
 
-    transition = orphan_claim
+    @extend_schema(
+        request=ClaimSerializer, responses={200: OrphanSerializer, **refusals(409, "already_claimed", "already_done")}
+    )
+    def post(self, request, orphan_id: int):
+        data = ClaimSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        orphan = orphan_claim(user=request.user, orphan_id=orphan_id, check_back_on=data.validated_data["check_back"])
+        return Response(OrphanSerializer(orphan).data)
 
 
 @refusing(*CLAIMANT_ONLY)

@@ -8,11 +8,12 @@ from rest_framework.views import APIView
 from api.insights import WEEK_PARAMETERS, HealthQuestionSerializer, QuestionSerializer, WeeksQuerySerializer
 from api.pagination import InOrder
 from api.people import PersonSerializer
+from api.schema import refusals
 from insights.selectors import team_health_for_lead
 from teams.models import Membership
 from teams.presenters import my_team_view, team_view
 from teams.selectors import memberships_for_user, team_for_member
-from teams.services import team_join
+from teams.services import team_join, team_settings_update
 
 
 class MembershipSerializer(serializers.Serializer):
@@ -39,10 +40,17 @@ class TeamSerializer(serializers.Serializer):
     name = serializers.CharField()
     my_role = serializers.ChoiceField(choices=Membership.Role.choices)
     join_code = serializers.CharField(allow_null=True, help_text="for the team's leads only")
+    members_facilitate = serializers.BooleanField(help_text="any member may start and facilitate its sessions")
     members = MemberSerializer(many=True)
 
     def to_representation(self, team):
         return team_view(team=team, viewer=self.context["request"].user)
+
+
+class TeamSettingsSerializer(serializers.Serializer):
+    members_facilitate = serializers.BooleanField(
+        required=False, help_text="shared power: any member may start and facilitate sessions, not only leads"
+    )
 
 
 class JoinSerializer(serializers.Serializer):
@@ -64,6 +72,15 @@ class TeamDetail(APIView):
 
     @extend_schema(responses=TeamSerializer)
     def get(self, request, team_id: int):
+        team = team_for_member(user=request.user, team_id=team_id)
+        return Response(TeamSerializer(team, context={"request": request}).data)
+
+    @extend_schema(request=TeamSettingsSerializer, responses={200: TeamSerializer, **refusals(403, "not_team_lead")})
+    def patch(self, request, team_id: int):
+        """The team's lead changes its settings."""
+        data = TeamSettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        team_settings_update(user=request.user, team_id=team_id, **data.validated_data)
         team = team_for_member(user=request.user, team_id=team_id)
         return Response(TeamSerializer(team, context={"request": request}).data)
 

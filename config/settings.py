@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "group_sessions",
     "pairs",
     "orphans",
+    "agreements",
+    "commitments",
     "insights",
     "dashboard",
     "privacy",
@@ -212,6 +214,14 @@ PUSH_BACKEND = os.environ.get("PUSH_BACKEND", "").strip() or (
 ORPHAN_STALE_DAYS = env.integer("ORPHAN_STALE_DAYS", default=14)
 ORPHAN_REMINDER_DAYS = env.integer("ORPHAN_REMINDER_DAYS", default=7)
 
+# Scheduled group sessions: how far ahead one may be scheduled, how late one still opens while
+# the team is in another session (after that it is missed), and how many the clock opens a tick.
+SESSION_SCHEDULE_HORIZON_DAYS = env.integer("SESSION_SCHEDULE_HORIZON_DAYS", default=365)
+SESSION_OPEN_GRACE_MINUTES = env.integer("SESSION_OPEN_GRACE_MINUTES", default=60)
+SESSION_OPEN_BATCH = 200
+# The calendar feed leaves out series whose last occurrence is longer ago than this.
+CALENDAR_PAST_DAYS = env.integer("CALENDAR_PAST_DAYS", default=180)
+
 # Pairs: an invitation stays open this long; one person has at most this many open at once.
 PAIR_INVITATION_HOURS = env.integer("PAIR_INVITATION_HOURS", default=72)
 PAIR_OPEN_INVITATIONS_MAX = env.integer("PAIR_OPEN_INVITATIONS_MAX", default=3)
@@ -281,6 +291,7 @@ SPECTACULAR_SETTINGS = {
         "ReactionKindEnum": "acknowledgements.models.Reaction.Kind",
         "StepKindEnum": "exercises.models.Step.Kind",
         "NudgeKindEnum": "nudges.models.Kind",
+        "AgreementKindEnum": "agreements.models.Agreement.Kind",
         "TeamRoleEnum": "teams.models.Membership.Role",
         "PairStatusEnum": "pairs.frames.SHOWN_STATUSES",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api import asyncapi, health
+from api import asyncapi, calendar, health
 from config.converters import DeviceToken, Id
 from dashboard import views as dashboard_views
 from dashboard.forms import AdminSignInForm
@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/asyncapi.json", asyncapi.asyncapi, name="asyncapi"),
+    path("calendar/<str:secret>.ics", calendar.CalendarFeed.as_view(), name="calendar-feed"),
     path("healthz", health.healthz),
     path("readyz", health.readyz),
     path("admin/login/", dashboard_views.admin_sign_in),

@@ -5,6 +5,7 @@ Deterministic (a fixed random seed) and idempotent: if the demo lead exists, not
 """
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,10 +18,14 @@ from accounts.factories import OrganisationDomainFactory, OrganisationFactory, U
 from accounts.models import User
 from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
 from acknowledgements.models import Acknowledgement, Reaction
+from agreements.factories import AgreementFactory, CommentFactory, VersionFactory
+from agreements.models import REVIEW_AFTER_DAYS, Agreement, Version
+from commitments.models import Commitment
 from exercises.factories import RunFactory
 from exercises.models import Exercise, Step
 from group_sessions.factories import ConnectionFactory, GroupSessionFactory
 from group_sessions.models import Share
+from group_sessions.services import session_start
 from orphans.factories import ActivityFactory, OrphanFactory
 from orphans.models import Activity
 from pairs.factories import PairFactory
@@ -122,7 +127,74 @@ def demo_seed(*, now=None) -> bool:
         _history(rng=rng, team=team, members=team_members, exercises=exercises, now=now)
         _orphans(rng=rng, team=team, people=team_members, now=now)
         _pairs(rng=rng, people=team_members, now=now)
+    north = Team.objects.get(name="North", organisation=organisation)
+    _contribution(team=north, lead=lead, members=teams["North"], commenter=teams["South"][0], now=now)
+    _commitments(team=north, members=teams["North"], now=now)
+    _weekly_session(team=north, lead=lead, now=now)
     return True
+
+
+COMMITMENTS = [
+    ("I'll write down how to restart the billing job", "done", -9),
+    ("I'll ask Support which sign-in errors they hear about most", "done", -3),
+    ("I'll pair with the newest person on the release checklist", "open", 4),
+    ("I'll try a no-laptop stand-up for two weeks and tell you how it went", "open", 10),
+]
+
+
+def _commitments(*, team, members: list[User], now) -> None:
+    """Commitments kept and open, each its own volunteer's, some with a date to check back."""
+    for (text, status, check_back_in_days), volunteer in zip(COMMITMENTS, members, strict=False):
+        made_at = now - timedelta(days=14 - check_back_in_days if status == "done" else 2)
+        Commitment.objects.create(
+            team=team,
+            volunteer=volunteer,
+            text=text,
+            status=status,
+            check_back_on=(now + timedelta(days=check_back_in_days)).date(),
+            created_at=made_at,
+            done_at=now + timedelta(days=check_back_in_days) if status == "done" else None,
+        )
+
+
+def _contribution(*, team, lead: User, members: list[User], commenter: User, now) -> None:
+    """North's contribution agreement: a first wording, a better one adopted a month later, and
+    a word from South, the team it serves."""
+    first_at, second_at = now - timedelta(days=45), now - timedelta(days=14)
+    agreement = AgreementFactory(
+        team=team,
+        kind=Agreement.Kind.CONTRIBUTION,
+        created_by=members[0],
+        created_at=first_at,
+        review_on=(second_at + timedelta(days=REVIEW_AFTER_DAYS)).date(),
+    )
+    VersionFactory(
+        agreement=agreement,
+        number=1,
+        text="We run the customer portal.",
+        status=Version.Status.PAST,
+        proposed_by=members[0],
+        proposed_at=first_at,
+        adopted_by=lead,
+        adopted_at=first_at + timedelta(days=1),
+    )
+    VersionFactory(
+        agreement=agreement,
+        number=2,
+        text="We make sure every customer can sign in, pay and get help without calling us; "
+        "if we vanished tomorrow, Support and Billing would notice first.",
+        status=Version.Status.CURRENT,
+        proposed_by=members[1],
+        proposed_at=second_at - timedelta(days=2),
+        adopted_by=lead,
+        adopted_at=second_at,
+    )
+    CommentFactory(
+        agreement=agreement,
+        author=commenter,
+        text="Yes: when sign-in breaks, our phones ring. Thank you for putting it first.",
+        created_at=second_at + timedelta(days=2),
+    )
 
 
 ORPHAN_TITLES = [
@@ -282,3 +354,20 @@ def _pairs(*, rng: random.Random, people: list[User], now) -> None:
         )
     inviter, partner = rng.sample(people, 2)
     PairFactory(inviter=inviter, partner=partner, exercise=exercise, note="Ten minutes after stand-up?")
+
+
+def _weekly_session(*, team, lead: User, now) -> None:
+    """North meets every Wednesday at 10:00 (UTC) for a group exercise, scheduled by its lead:
+    in its calendar feed and its upcoming sessions."""
+    exercise = Exercise.objects.filter(is_active=True, mode=Exercise.Mode.GROUP).order_by("slug").first()
+    if exercise is None:
+        return
+    wednesday = (now + timedelta(days=(2 - now.weekday()) % 7)).replace(hour=10, minute=0, second=0, microsecond=0)
+    session_start(
+        lead=lead,
+        team_id=team.pk,
+        exercise_slug=exercise.slug,
+        client_id=uuid.uuid5(uuid.NAMESPACE_URL, "humble-demo:north-weekly"),
+        starts_at=wednesday if wednesday > now else wednesday + timedelta(weeks=1),
+        repeat="weekly",
+    )

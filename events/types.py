@@ -11,6 +11,8 @@ EVENT_TYPES: dict[str, frozenset[str]] = {
     "orphan.claimed": frozenset({"orphan_id", "team_id", "title", "claimed_by"}),
     "orphan.done": frozenset({"orphan_id", "team_id", "title", "done_by", "note"}),
     "orphan.reopened": frozenset({"orphan_id", "team_id", "title"}),
+    "agreement.adopted": frozenset({"agreement_id", "team_id", "kind", "version", "adopted_by"}),
+    "commitment.done": frozenset({"commitment_id", "team_id", "text", "volunteer"}),
     "pair.invited": frozenset({"pair_id", "exercise", "invited_by", "note", "expires_at"}),
     "pair.accepted": frozenset({"pair_id", "exercise", "partner"}),
     "pair.reflection_invite": frozenset({"pair_id", "run_id", "exercise"}),

@@ -3,18 +3,25 @@
 The pack is exercises/content/pack.toml (version and themes) plus one file of exercises per
 theme under exercises/content/exercises/. This module only reads and checks; loading it into
 the database is exercises.services.content_pack_load.
+
+Texts are written in English; a table named by a language the app speaks (`fr`) beside them
+gives their translation (`fr.title = "..."`), and what it leaves out is served in English.
 """
 
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from django.conf import settings
 
 from exercises.models import Exercise, Step
 
 DEFAULT_PACK = Path(__file__).resolve().parent / "content"
 QUESTION_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# A follow-up comes after the meeting or conversation the exercise prepares: within a week.
+FOLLOW_UP_MINUTES = range(1, 7 * 24 * 60 + 1)
 
 
 class ContentPackError(ValueError):
@@ -28,6 +35,7 @@ class StepContent:
     seconds: int | None
     question: str = ""
     question_name: str = ""
+    translations: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,10 @@ class ExerciseContent:
     summary: str
     reflection_prompts: tuple[str, ...]
     steps: tuple[StepContent, ...]
+    audience: str = Exercise.Audience.EVERYONE
+    needs: tuple[str, ...] = ()
+    follow_up_minutes: int | None = None
+    translations: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,7 @@ class ThemeContent:
     name: str
     summary: str
     position: int
+    translations: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -88,10 +101,40 @@ def read_pack(directory: Path = DEFAULT_PACK) -> ContentPack:
     return ContentPack(version=version, checksum=digest.hexdigest(), themes=themes, exercises=exercises)
 
 
+def _translations(entry: dict, *, texts: tuple[str, ...], problems: list[str]) -> dict:
+    """{"fr": {field: text}} from the language tables beside `entry`'s texts, each checked: only
+    `texts` are translated, each into words of the same shape (a list as long as the English)."""
+    found = {}
+    for language in (code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE):
+        table = entry.get(language, {})
+        if not isinstance(table, dict) or not set(table) <= set(texts):
+            problems.append(f"a {language!r} table translates only {', '.join(texts)}")
+            continue
+        for name, text in table.items():
+            english = entry.get(name)
+            if isinstance(english, list):
+                shaped = isinstance(text, list) and len(text) == len(english) and all(text)
+            else:
+                shaped = isinstance(text, str) and bool(text.strip())
+            if not shaped:
+                problems.append(f"{language}.{name} must translate {name} in the same shape")
+        if table:
+            found[language] = dict(table)
+    return found
+
+
 def _theme(entry: dict) -> ThemeContent:
+    problems = []
+    translations = _translations(entry, texts=("name", "summary"), problems=problems)
     try:
+        if problems:
+            raise ValueError("; ".join(problems))
         return ThemeContent(
-            slug=entry["slug"], name=entry["name"], summary=entry["summary"], position=int(entry["position"])
+            slug=entry["slug"],
+            name=entry["name"],
+            summary=entry["summary"],
+            position=int(entry["position"]),
+            translations=translations,
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ContentPackError(f"pack.toml: theme {entry.get('slug', '?')}: {error!r}") from None
@@ -110,6 +153,18 @@ def _exercise(entry: dict, *, theme_slugs: set[str], source: str) -> ExerciseCon
     prompts = entry.get("reflection_prompts", [])
     if not 1 <= len(prompts) <= 2:
         problems.append("one or two reflection_prompts")
+    audience = entry.get("audience", Exercise.Audience.EVERYONE)
+    if audience not in Exercise.Audience.values:
+        problems.append(f"audience must be one of {Exercise.Audience.values}")
+    needs = entry.get("needs", [])
+    if not isinstance(needs, list) or not set(needs) <= set(Exercise.Need.values) or len(set(needs)) != len(needs):
+        problems.append(f"needs is a list of distinct values among {Exercise.Need.values}")
+    elif entry.get("mode") == Exercise.Mode.PAIR and Exercise.Need.PARTNER not in needs:
+        problems.append("a pair exercise needs a partner")
+    follow_up = entry.get("follow_up_minutes")
+    if follow_up is not None and (not isinstance(follow_up, int) or follow_up not in FOLLOW_UP_MINUTES):
+        problems.append("follow_up_minutes is a whole number of minutes, at most a week")
+    translations = _translations(entry, texts=("title", "summary", "reflection_prompts"), problems=problems)
     steps = tuple(_step(step, problems) for step in entry.get("steps", []))
     if not steps or steps[-1].kind != Step.Kind.REFLECT:
         problems.append("needs steps, the last one 'reflect'")
@@ -127,6 +182,10 @@ def _exercise(entry: dict, *, theme_slugs: set[str], source: str) -> ExerciseCon
             summary=entry["summary"],
             reflection_prompts=tuple(prompts),
             steps=steps,
+            audience=audience,
+            needs=tuple(needs),
+            follow_up_minutes=follow_up,
+            translations=translations,
         )
     except KeyError as error:
         raise ContentPackError(f"{where}: missing {error}") from None
@@ -148,7 +207,14 @@ def _step(entry: dict, problems: list[str]) -> StepContent:
             problems.append("a check-in's question_name is 1 to 80 characters")
     elif question or name:
         problems.append("only check-in steps have a question")
-    return StepContent(kind=kind, text=entry.get("text", ""), seconds=seconds, question=question, question_name=name)
+    return StepContent(
+        kind=kind,
+        text=entry.get("text", ""),
+        seconds=seconds,
+        question=question,
+        question_name=name,
+        translations=_translations(entry, texts=("text",), problems=problems),
+    )
 
 
 def _check_questions(exercises: tuple[ExerciseContent, ...]) -> None:

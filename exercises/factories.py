@@ -26,6 +26,10 @@ class ExerciseFactory(factory.django.DjangoModelFactory):
     theme = factory.SubFactory(ThemeFactory)
     title = factory.Sequence(lambda n: f"Exercise {n}")
     mode = Exercise.Mode.SOLO
+    # As the content pack has it: a pair exercise needs a partner.
+    needs = factory.LazyAttribute(
+        lambda exercise: [Exercise.Need.PARTNER] if exercise.mode == Exercise.Mode.PAIR else []
+    )
     duration_minutes = 5
     summary = "An exercise for tests."
     reflection_prompts = ["What did you notice?"]

@@ -1,4 +1,9 @@
-"""The exercise catalogue (loaded from the content pack) and the runs people make of it."""
+"""The exercise catalogue (loaded from the content pack) and the runs people make of it.
+
+Catalogue texts are written in English; `translations` holds the other languages the pack
+gives, {"fr": {"title": ...}}, and exercises.selectors.text_in serves one in the reader's
+language, English when that language has none.
+"""
 
 import uuid
 
@@ -13,6 +18,7 @@ class Theme(models.Model):
     name = models.CharField(max_length=80)
     summary = models.CharField(max_length=240)
     position = models.PositiveSmallIntegerField(default=0)
+    translations = models.JSONField(default=dict, blank=True, help_text='{"fr": {"name": ..., "summary": ...}}')
 
     class Meta:
         ordering = ["position", "slug"]
@@ -27,6 +33,14 @@ class Exercise(models.Model):
         PAIR = "pair"
         GROUP = "group"
 
+    class Audience(models.TextChoices):
+        EVERYONE = "everyone"
+        LEADS = "leads", "Team leads"
+
+    class Need(models.TextChoices):
+        PARTNER = "partner", "A partner: someone to do it with"
+        MEETING = "meeting", "A meeting of the team, to do it in or around"
+
     slug = models.SlugField(max_length=60, unique=True)
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="exercises")
     title = models.CharField(max_length=80)
@@ -34,6 +48,14 @@ class Exercise(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(2), MaxValueValidator(10)])
     summary = models.CharField(max_length=240)
     reflection_prompts = models.JSONField(default=list)
+    audience = models.CharField(max_length=8, choices=Audience.choices, default=Audience.EVERYONE)
+    needs = models.JSONField(default=list, blank=True, help_text='What it takes besides oneself: "partner", "meeting".')
+    # "Come back after the meeting and note...": the reflection prompt comes this long after
+    # the run is completed, instead of straight after.
+    follow_up_minutes = models.PositiveIntegerField(null=True, blank=True)
+    translations = models.JSONField(
+        default=dict, blank=True, help_text='{"fr": {"title": ..., "summary": ..., "reflection_prompts": [...]}}'
+    )
     # An exercise dropped from the content pack is retired, not deleted: runs still point at it.
     is_active = models.BooleanField(default=True)
     content_version = models.PositiveIntegerField(default=0)
@@ -62,6 +84,7 @@ class Step(models.Model):
     # team health rolls answers from different exercises up together (insights.services).
     question = models.SlugField(max_length=60, blank=True, default="", help_text="Check-in steps only.")
     question_name = models.CharField(max_length=80, blank=True, default="", help_text="Check-in steps only.")
+    translations = models.JSONField(default=dict, blank=True, help_text='{"fr": {"text": ...}}')
 
     class Meta:
         ordering = ["exercise", "position"]

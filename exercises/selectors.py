@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Exists, Max, Model, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncWeek
 
 from accounts.models import User
@@ -15,11 +15,19 @@ from common.errors import NotFound
 from common.weeks import monday_of
 from exercises.models import Exercise, Run, Step, Theme
 from pairs.selectors import partner_suggestion
+from teams.models import Membership
 
 # Recommendations avoid the exercises of this many most recent completed runs.
 RECENT_RUNS_AVOIDED = 10
 # Daily recommendations are for one person; group exercises are run by a lead in a session.
 PERSONAL_MODES = (Exercise.Mode.SOLO, Exercise.Mode.PAIR)
+
+
+def text_in(*, item: Model, field: str, locale: str):
+    """A catalogue text (a theme's, an exercise's or a step's `field`) in the language of
+    `locale` ("fr-CA": French), in English where the pack gives no translation."""
+    language = locale.partition("-")[0].lower() if locale else ""
+    return item.translations.get(language, {}).get(field) or getattr(item, field)
 
 
 def themes_list() -> QuerySet[Theme]:
@@ -81,6 +89,9 @@ def _tie_break(*parts) -> str:
 def recommendation_for(*, user: User, day: date) -> Exercise | None:
     """The exercise for this person on this local day.
 
+    Something one can do that day with no one's leave: a solo or pair exercise (a pair one
+    comes with a partner to invite), never one needing a meeting (those are chosen from the
+    catalogue when a meeting is coming), and one for leads only to someone who leads a team.
     Rotates themes (the theme done longest ago, or never, comes first) and avoids the last
     exercises done. Only runs completed before the day count, so the pick holds all day.
     """
@@ -94,7 +105,13 @@ def recommendation_for(*, user: User, day: date) -> Exercise | None:
         before.values_list("exercise_id").annotate(last=Max("completed_at")).values_list("exercise_id", "last")
     )
     recent = set(before.order_by("-completed_at").values_list("exercise_id", flat=True)[:RECENT_RUNS_AVOIDED])
-    candidates = list(_with_steps(Exercise.objects.filter(is_active=True, mode__in=PERSONAL_MODES)))
+    leads = Exists(Membership.objects.filter(user=user, role=Membership.Role.LEAD))
+    for_them = Q(audience=Exercise.Audience.EVERYONE) | Q(leads)
+    candidates = [
+        exercise
+        for exercise in _with_steps(Exercise.objects.filter(for_them, is_active=True, mode__in=PERSONAL_MODES))
+        if Exercise.Need.MEETING not in exercise.needs
+    ]
     if not candidates:
         return None
     never = datetime.min.replace(tzinfo=ZoneInfo("UTC"))

@@ -1,6 +1,7 @@
 """Writes about exercises: loading the content pack, starting and completing runs."""
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -30,7 +31,13 @@ def content_pack_load(*, directory: Path = DEFAULT_PACK, force: bool = False) ->
     themes = {}
     for theme in pack.themes:
         themes[theme.slug], _ = Theme.objects.update_or_create(
-            slug=theme.slug, defaults={"name": theme.name, "summary": theme.summary, "position": theme.position}
+            slug=theme.slug,
+            defaults={
+                "name": theme.name,
+                "summary": theme.summary,
+                "position": theme.position,
+                "translations": theme.translations,
+            },
         )
     for content in pack.exercises:
         exercise, _ = Exercise.objects.update_or_create(
@@ -42,11 +49,15 @@ def content_pack_load(*, directory: Path = DEFAULT_PACK, force: bool = False) ->
                 "duration_minutes": content.duration_minutes,
                 "summary": content.summary,
                 "reflection_prompts": list(content.reflection_prompts),
+                "audience": content.audience,
+                "needs": list(content.needs),
+                "follow_up_minutes": content.follow_up_minutes,
+                "translations": content.translations,
                 "is_active": True,
                 "content_version": pack.version,
             },
         )
-        fields = ("kind", "text", "seconds", "question", "question_name")
+        fields = ("kind", "text", "seconds", "question", "question_name", "translations")
         wanted = [tuple(getattr(step, field) for field in fields) for step in content.steps]
         if list(exercise.steps.order_by("position").values_list(*fields)) != wanted:
             exercise.steps.all().delete()
@@ -76,12 +87,22 @@ def run_start(*, user: User, exercise_slug: str, client_id: uuid.UUID) -> tuple[
 
 @transaction.atomic
 def run_complete(*, user: User, run_id: int) -> Run:
-    """Mark one's own run done. Completing twice keeps the first completion time."""
+    """Mark one's own run done. Completing twice keeps the first completion time.
+
+    The reflection prompt follows soon after, or, for an exercise with a follow-up ("after the
+    meeting, come back and note..."), that long after.
+    """
     run = Run.objects.select_for_update().select_related("exercise__theme").filter(pk=run_id, user=user).first()
     if run is None:
         raise NotFound("No such run among yours.", code="run_not_found")
     if run.completed_at is None:
         run.completed_at = timezone.now()
         run.save(update_fields=["completed_at"])
-        nudge_reflect_after_run(user_id=run.user_id, run_id=run.pk, completed_at=run.completed_at)
+        follow_up = run.exercise.follow_up_minutes
+        nudge_reflect_after_run(
+            user_id=run.user_id,
+            run_id=run.pk,
+            completed_at=run.completed_at,
+            after=timedelta(minutes=follow_up) if follow_up else None,
+        )
     return run

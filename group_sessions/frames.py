@@ -16,8 +16,8 @@ from django.utils.crypto import salted_hmac
 from accounts.models import User
 from accounts.presenters import public_person
 from exercises.models import Step
-from group_sessions.models import GroupSession, Share
-from group_sessions.selectors import ROUND_KINDS, present_user_ids
+from group_sessions.models import GroupSession, SessionSeries, Share
+from group_sessions.selectors import ROUND_KINDS, present_user_ids, session_outcomes, sessions_taken_part_in
 
 ROOM_FRAMES: dict[str, frozenset[str]] = {
     "snapshot": frozenset({"session"}),
@@ -130,6 +130,8 @@ def session_view(*, session: GroupSession, viewer: User) -> dict:
     return {
         **state_view(session),
         "team_id": session.team_id,
+        "starts_at": session.starts_at.isoformat() if session.starts_at else None,
+        "repeat": session.series.repeat if session.series else SessionSeries.Repeat.NEVER,
         "exercise": {
             "slug": session.exercise.slug,
             "title": session.exercise.title,
@@ -148,3 +150,61 @@ def session_view(*, session: GroupSession, viewer: User) -> dict:
 def answer_view(share: Share) -> dict:
     """One's own answer, as only its author sees it."""
     return {"id": share.pk, "step": share.step, "text": share.text, "value": share.value, "anonymous": share.anonymous}
+
+
+def session_history(*, sessions: list[GroupSession], viewer: User) -> list[dict]:
+    """A page of a team's sessions (group_sessions.selectors.sessions_for_team) as a member sees
+    them: when, what, who facilitated, and what each produced. The revealed rounds, with their
+    shares, are for those who took part only; everyone else sees the counts. A fixed number of
+    queries per page, however long it is."""
+    ids = [session.pk for session in sessions]
+    outcomes = session_outcomes(session_ids=ids)
+    took_part = sessions_taken_part_in(user=viewer, session_ids=ids)
+    shown = [session for session in sessions if session.pk in took_part and session.revealed_steps]
+    steps = list(
+        Step.objects.filter(exercise_id__in={session.exercise_id for session in shown}, kind__in=ROUND_KINDS).order_by(
+            "position"
+        )
+    )
+    shares = list(Share.objects.filter(session__in=shown).select_related("author"))
+    return [
+        {
+            "id": session.pk,
+            "phase": session.phase,
+            "exercise": {"slug": session.exercise.slug, "title": session.exercise.title},
+            "starts_at": session.starts_at.isoformat() if session.starts_at else None,
+            "repeat": session.series.repeat if session.series else SessionSeries.Repeat.NEVER,
+            "opened_at": None if session.phase == GroupSession.Phase.SCHEDULED else session.created_at.isoformat(),
+            "ended_at": session.ended_at.isoformat() if session.ended_at else None,
+            "facilitator": public_person(session.facilitator) if session.facilitator else None,
+            "took_part": session.pk in took_part,
+            "produced": outcomes[session.pk],
+            "rounds": [
+                round_view(
+                    session=session,
+                    step=step,
+                    shares=[s for s in shares if s.session_id == session.pk and s.step == step.position],
+                )
+                for step in steps
+                if step.exercise_id == session.exercise_id and step.position in session.revealed_steps
+            ]
+            if session.pk in took_part
+            else None,
+        }
+        for session in sessions
+    ]
+
+
+def rota_view(*, memberships: list) -> list[dict]:
+    """group_sessions.selectors.facilitator_rota, as its members see it."""
+    return [
+        {
+            **public_person(membership.user),
+            "role": membership.role,
+            "last_facilitated_at": membership.last_facilitated_at.isoformat()
+            if membership.last_facilitated_at
+            else None,
+            "has_taken_part": membership.has_taken_part,
+        }
+        for membership in memberships
+    ]

@@ -4,14 +4,15 @@ there. What they are shown of it is built in group_sessions.frames."""
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
 from common.errors import NotFound
 from exercises.models import Step
-from group_sessions.models import Connection, GroupSession
-from teams.models import Membership
+from group_sessions.models import Connection, GroupSession, Share
+from teams.models import Membership, Team
+from teams.selectors import require_member
 
 ROUND_KINDS = (Step.Kind.SHARE, Step.Kind.CHECKIN)
 
@@ -19,7 +20,7 @@ ROUND_KINDS = (Step.Kind.SHARE, Step.Kind.CHECKIN)
 def session_for_member(*, user: User, session_id: int) -> GroupSession:
     session = (
         GroupSession.objects.filter(pk=session_id, team__memberships__user=user)
-        .select_related("exercise", "facilitator")
+        .select_related("exercise", "facilitator", "series")
         .prefetch_related(Prefetch("exercise__steps", queryset=Step.objects.order_by("position")))
         .first()
     )
@@ -52,4 +53,89 @@ def participant_ids(*, session_id: int) -> list[int]:
 
 
 def session_is_live(*, session_id: int) -> bool:
-    return GroupSession.objects.filter(pk=session_id).exclude(phase=GroupSession.Phase.ENDED).exists()
+    return GroupSession.objects.filter(pk=session_id, phase__in=GroupSession.LIVE_PHASES).exists()
+
+
+def sessions_for_team(*, user: User, team_id: int, upcoming: bool) -> QuerySet[GroupSession]:
+    """The team's sessions for one of its members: those still to come (scheduled), or those
+    held (open now or over). Cancelled and missed occurrences are in neither: they did not
+    happen, and the calendar already shows them gone. Ordered by the paginator."""
+    require_member(user=user, team_id=team_id)
+    phases = [GroupSession.Phase.SCHEDULED] if upcoming else [*GroupSession.LIVE_PHASES, GroupSession.Phase.ENDED]
+    return GroupSession.objects.filter(team_id=team_id, phase__in=phases).select_related(
+        "exercise", "facilitator", "series"
+    )
+
+
+def session_outcomes(*, session_ids: list[int]) -> dict[int, dict[str, int]]:
+    """What each session produced so far, by session id, one query per kind of thing: the
+    one place a new kind (agreements adopted, commitments made, orphans created in it) is
+    added, as one more count keyed by session."""
+    answers = dict(
+        Share.objects.filter(session_id__in=session_ids)
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values_list("session_id", "n")
+    )
+    return {session_id: {"answers": answers.get(session_id, 0)} for session_id in session_ids}
+
+
+def sessions_taken_part_in(*, user: User, session_ids: list[int]) -> set[int]:
+    return set(Connection.objects.filter(session_id__in=session_ids, user=user).values_list("session_id", flat=True))
+
+
+def facilitator_rota(*, user: User, team_id: int) -> list[Membership]:
+    """Who might facilitate the team's next session, in the order the app suggests them.
+
+    Everyone who may facilitate (every member when the team shares facilitation, else its
+    leads), with `last_facilitated_at` (the latest session of this team they facilitated, as
+    it stood when it ended) and `has_taken_part` annotated. The order: people who have been in
+    at least one of the team's sessions come first, as they know how one goes, the one who
+    facilitated least recently (never, first of all) at the head; people who never joined one
+    follow, so nobody is asked to lead before they have seen it done. Ties go by name."""
+    team = Team.objects.filter(pk=team_id, memberships__user=user).first()
+    if team is None:
+        raise NotFound("No such team among yours.", code="team_not_found")
+    held = GroupSession.objects.filter(team_id=team_id, phase__in=[*GroupSession.LIVE_PHASES, GroupSession.Phase.ENDED])
+    last_facilitated = held.filter(facilitator=OuterRef("user_id")).order_by("-created_at").values("created_at")[:1]
+    candidates = Membership.objects.filter(team_id=team_id)
+    if not team.members_facilitate:
+        candidates = candidates.filter(role=Membership.Role.LEAD)
+    return list(
+        candidates.select_related("user")
+        .annotate(
+            last_facilitated_at=Subquery(last_facilitated),
+            has_taken_part=Exists(Connection.objects.filter(session__team_id=team_id, user=OuterRef("user_id"))),
+        )
+        .order_by(
+            F("has_taken_part").desc(),
+            F("last_facilitated_at").asc(nulls_first=True),
+            "user__display_name",
+            "user_id",
+        )
+    )
+
+
+# What the leads' "team quiet" nudge needs: teams older than `since` that held no session since.
+# Held means opened (a live or ended session, when it opened: its scheduled time, or when it was
+# started at once); a session only scheduled, cancelled or missed was not held.
+
+
+def _quiet_teams(since: datetime) -> QuerySet:
+    held = GroupSession.objects.filter(
+        Q(starts_at__gte=since) | Q(starts_at=None, created_at__gte=since),
+        team=OuterRef("pk"),
+        phase__in=[*GroupSession.LIVE_PHASES, GroupSession.Phase.ENDED],
+    )
+    return Team.objects.filter(created_at__lt=since).exclude(Exists(held))
+
+
+def leads_of_quiet_teams(*, since: datetime) -> QuerySet:
+    """Ids of the leads of quiet teams."""
+    return Membership.objects.filter(role=Membership.Role.LEAD, team__in=_quiet_teams(since)).values("user_id")
+
+
+def quiet_teams_led_by(*, user: User, since: datetime) -> list[str]:
+    """The names of the quiet teams this person leads."""
+    led = _quiet_teams(since).filter(memberships__user=user, memberships__role=Membership.Role.LEAD)
+    return list(led.order_by("name").values_list("name", flat=True))

@@ -7,7 +7,7 @@ version is refused (stale_version), so two "next" taps at once advance once.
 
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,7 +22,7 @@ from events.channels import publish, session_group
 from events.services import events_record
 from exercises.models import Exercise, Step
 from group_sessions.frames import presence_frame, round_frame, round_progress_frame, state_frame
-from group_sessions.models import SHARE_MAX_LENGTH, Connection, GroupSession, Share
+from group_sessions.models import SHARE_MAX_LENGTH, Connection, GroupSession, SessionSeries, Share
 from group_sessions.selectors import (
     ROUND_KINDS,
     participant_ids,
@@ -31,7 +31,7 @@ from group_sessions.selectors import (
     session_for_member,
 )
 from nudges.triggers import nudge_reflect_after_session, nudge_session_started
-from teams.models import Membership
+from teams.models import Membership, Team
 
 EXTEND_SECONDS_RANGE = (10, 600)
 
@@ -47,29 +47,89 @@ def _deadline_for(step: Step | None):
     return timezone.now() + timedelta(seconds=step.seconds) if step and step.seconds else None
 
 
+def _may_lead_sessions(membership: Membership) -> bool:
+    """A lead, or any member of a team that shares facilitation (Team.members_facilitate)."""
+    return membership.role == Membership.Role.LEAD or membership.team.members_facilitate
+
+
+def _check_schedule(*, starts_at: datetime | None, repeat: str) -> None:
+    if repeat not in SessionSeries.Repeat.values:
+        raise Invalid("Repeat never, weekly or fortnightly.", code="invalid_choice", field="repeat")
+    if starts_at is None:
+        if repeat != SessionSeries.Repeat.NEVER:
+            raise Invalid("A repeating session needs a start time.", code="starts_at_needed", field="starts_at")
+        return
+    now = timezone.now()
+    if starts_at <= now:
+        raise Invalid("Schedule a session for a time to come.", code="starts_at_past", field="starts_at")
+    if starts_at > now + timedelta(days=settings.SESSION_SCHEDULE_HORIZON_DAYS):
+        raise Invalid(
+            f"Schedule at most {settings.SESSION_SCHEDULE_HORIZON_DAYS} days ahead.",
+            code="starts_at_too_far",
+            field="starts_at",
+        )
+
+
+def _as_sent(session: GroupSession) -> dict:
+    series = session.series
+    return {
+        "team": session.team_id,
+        "exercise": session.exercise.slug,
+        "starts_at": series.starts_at if series else None,
+        "repeat": series.repeat if series else SessionSeries.Repeat.NEVER,
+    }
+
+
 @transaction.atomic
-def session_start(*, lead: User, team_id: int, exercise_slug: str, client_id: uuid.UUID) -> tuple[GroupSession, bool]:
-    """A lead starts a live group exercise for their team; the members are told at once."""
+def session_start(
+    *,
+    lead: User,
+    team_id: int,
+    exercise_slug: str,
+    client_id: uuid.UUID,
+    starts_at: datetime | None = None,
+    repeat: str = SessionSeries.Repeat.NEVER,
+) -> tuple[GroupSession, bool]:
+    """A lead (any member, when the team shares facilitation) starts a live group exercise for
+    their team and becomes its facilitator; the members are told at once. With `starts_at` the
+    session is scheduled instead, once or repeating: the worker opens it when its time comes
+    (scheduled_sessions_open) and the members are told then."""
     membership = Membership.objects.select_related("team").filter(team_id=team_id, user=lead).first()
     if membership is None:
         raise NotFound("No such team among yours.", code="team_not_found")
     person_lock(user=lead)  # an identical retry waits here and then finds the first session
     existing = earlier_attempt(
-        GroupSession.objects.filter(started_by=lead),
+        GroupSession.objects.filter(started_by=lead).select_related("series", "exercise"),
         client_id=client_id,
-        sent={"team": team_id, "exercise": exercise_slug},
-        stored=lambda first: {"team": first.team_id, "exercise": first.exercise.slug},
+        sent={"team": team_id, "exercise": exercise_slug, "starts_at": starts_at, "repeat": repeat},
+        stored=_as_sent,
     )
     if existing is not None:
         return session_for_member(user=lead, session_id=existing.pk), False
-    if membership.role != Membership.Role.LEAD:
+    if not _may_lead_sessions(membership):
         raise NotAllowed("Only the team's lead can start a group exercise.", code="not_team_lead")
     exercise = Exercise.objects.filter(slug=exercise_slug, is_active=True).first()
     if exercise is None:
         raise NotFound("No such exercise.", code="exercise_not_found", field="exercise")
     if exercise.mode != Exercise.Mode.GROUP:
         raise Invalid("Only group exercises run as a live session.", code="not_a_group_exercise", field="exercise")
-    if GroupSession.objects.filter(team_id=team_id).exclude(phase=GroupSession.Phase.ENDED).exists():
+    _check_schedule(starts_at=starts_at, repeat=repeat)
+    if starts_at is not None:
+        series = SessionSeries.objects.create(
+            team_id=team_id, exercise=exercise, scheduled_by=lead, starts_at=starts_at, repeat=repeat
+        )
+        session = GroupSession.objects.create(
+            team_id=team_id,
+            exercise=exercise,
+            started_by=lead,
+            facilitator=lead,
+            client_id=client_id,
+            series=series,
+            starts_at=starts_at,
+            phase=GroupSession.Phase.SCHEDULED,
+        )
+        return session_for_member(user=lead, session_id=session.pk), True
+    if GroupSession.objects.filter(team_id=team_id, phase__in=GroupSession.LIVE_PHASES).exists():
         raise Conflict("The team already has a live session.", code="session_already_live")
     try:
         with transaction.atomic():
@@ -78,25 +138,37 @@ def session_start(*, lead: User, team_id: int, exercise_slug: str, client_id: uu
             )
     except IntegrityError:  # another start won the race for this team
         raise Conflict("The team already has a live session.", code="session_already_live") from None
-    members = list(Membership.objects.filter(team_id=team_id).exclude(user=lead).values_list("user_id", flat=True))
+    _tell_members(session=session, team=membership.team, opened_by=lead, told=_member_ids(team_id, but=lead))
+    return session_for_member(user=lead, session_id=session.pk), True
+
+
+def _member_ids(team_id: int, *, but: User | None = None) -> list[int]:
+    members = Membership.objects.filter(team_id=team_id)
+    if but is not None:
+        members = members.exclude(user=but)
+    return list(members.values_list("user_id", flat=True))
+
+
+def _tell_members(*, session: GroupSession, team: Team, opened_by: User | None, told: list[int]) -> None:
+    """The one `session.started` event and `session_started` nudge, for a session started now
+    and for a scheduled one the worker opens."""
     nudge_session_started(
         session_id=session.pk,
-        user_ids=members,
-        started_by=public_person(lead)["display_name"],
-        title=exercise.title,
-        team=membership.team.name,
+        user_ids=told,
+        started_by=public_person(opened_by)["display_name"] if opened_by else team.name,
+        title=session.exercise.title,
+        team=team.name,
     )
     events_record(
-        user_ids=members,
+        user_ids=told,
         type="session.started",
         data={
             "session_id": session.pk,
-            "team": {"id": team_id, "name": membership.team.name},
-            "exercise": {"slug": exercise.slug, "title": exercise.title},
-            "started_by": public_person(lead),
+            "team": {"id": team.pk, "name": team.name},
+            "exercise": {"slug": session.exercise.slug, "title": session.exercise.title},
+            "started_by": public_person(opened_by) if opened_by else None,
         },
     )
-    return session_for_member(user=lead, session_id=session.pk), True
 
 
 def _facilitator_command(
@@ -107,7 +179,9 @@ def _facilitator_command(
     session = _locked(session_id)
     if session.facilitator_id != user.pk:
         raise NotAllowed("Only the facilitator can do that.", code="not_facilitator")
-    if session.phase == GroupSession.Phase.ENDED:
+    if session.phase == GroupSession.Phase.SCHEDULED:
+        raise Conflict("The session has not opened yet.", code="session_not_open")
+    if session.phase not in GroupSession.LIVE_PHASES:
         raise Conflict("The session has ended.", code="session_ended")
     if version != session.version:
         raise Conflict("The session has moved on since you last saw it.", code="stale_version")
@@ -200,11 +274,11 @@ def facilitated_sessions_end(*, user: User) -> list[int]:
     """End every live session this person facilitates, as their own `end` would (participants
     invited to reflect, the version bumped, the room told), with nobody left facilitating: for
     someone leaving for good (account erasure). Returns the sessions' ids."""
-    live = GroupSession.objects.filter(facilitator=user).exclude(phase=GroupSession.Phase.ENDED)
+    live = GroupSession.objects.filter(facilitator=user, phase__in=GroupSession.LIVE_PHASES)
     ended = []
     for session_id in live.order_by("pk").values_list("pk", flat=True):
         session = _locked(session_id)
-        if session.facilitator_id == user.pk and session.phase != GroupSession.Phase.ENDED:
+        if session.facilitator_id == user.pk and session.phase in GroupSession.LIVE_PHASES:
             _apply(session, _end_without_facilitator)
             ended.append(session_id)
     return ended
@@ -295,6 +369,113 @@ def round_answer(
     return share
 
 
+# Scheduled sessions
+
+
+def scheduled_sessions_open(*, now: datetime | None = None) -> list[int]:
+    """Open every scheduled session whose time has come, tell its team, and schedule the next
+    occurrence of a repeating series. Returns the ids opened.
+
+    Safe with several workers at once: each session leaves the `scheduled` phase by a
+    conditional update only one of them wins, and a series' next occurrence is unique by time.
+    A session whose team is still in another live session waits for it to end, up to
+    SESSION_OPEN_GRACE_MINUTES; past that it is `missed` (nobody wants a 10 o'clock session
+    to pop up at 4).
+    """
+    now = now or timezone.now()
+    due = GroupSession.objects.filter(phase=GroupSession.Phase.SCHEDULED, starts_at__lte=now)
+    return [
+        session_id
+        for session_id in due.order_by("starts_at", "pk").values_list("pk", flat=True)[: settings.SESSION_OPEN_BATCH]
+        if _scheduled_session_open(session_id=session_id, now=now)
+    ]
+
+
+@transaction.atomic
+def _scheduled_session_open(*, session_id: int, now: datetime) -> bool:
+    session = GroupSession.objects.select_related("series", "team", "exercise", "started_by").get(pk=session_id)
+    missed = session.starts_at < now - timedelta(minutes=settings.SESSION_OPEN_GRACE_MINUTES)
+    facilitator = _facilitator_on_opening(session)
+    change = (
+        {"phase": GroupSession.Phase.MISSED, "ended_at": now}
+        if missed
+        else {"phase": GroupSession.Phase.LOBBY, "created_at": now, "facilitator": facilitator}
+    )
+    try:
+        with transaction.atomic():
+            won = GroupSession.objects.filter(pk=session_id, phase=GroupSession.Phase.SCHEDULED).update(**change)
+    except IntegrityError:  # the team is in another live session: try again on the next tick
+        return False
+    if not won:  # another worker opened (or someone cancelled) it first
+        return False
+    _schedule_next(series=session.series, after=session.starts_at, now=now)
+    if missed:
+        return False
+    session.refresh_from_db()
+    _tell_members(session=session, team=session.team, opened_by=session.started_by, told=_member_ids(session.team_id))
+    _announce(session.pk, state_frame(session=session))
+    return True
+
+
+def _facilitator_on_opening(session: GroupSession) -> User | None:
+    """Whoever scheduled it, if they may still lead the team's sessions; else its first lead."""
+    memberships = Membership.objects.filter(team_id=session.team_id).select_related("team", "user")
+    scheduler = memberships.filter(user_id=session.started_by_id).first() if session.started_by_id else None
+    if scheduler is not None and _may_lead_sessions(scheduler):
+        return scheduler.user
+    lead = memberships.filter(role=Membership.Role.LEAD).order_by("pk").first()
+    return lead.user if lead else None
+
+
+def _schedule_next(*, series: SessionSeries | None, after: datetime, now: datetime) -> None:
+    """The series' next occurrence after `after` that is still to come, once."""
+    weeks = SessionSeries.WEEKS_BETWEEN.get(series.repeat) if series else None
+    if not weeks or series.cancelled_at:
+        return
+    starts_at = after + timedelta(weeks=weeks)
+    while starts_at <= now:  # the worker was down for a while: skip what cannot happen now
+        starts_at += timedelta(weeks=weeks)
+    try:
+        with transaction.atomic():
+            GroupSession.objects.get_or_create(
+                series=series,
+                starts_at=starts_at,
+                defaults={
+                    "team_id": series.team_id,
+                    "exercise_id": series.exercise_id,
+                    "started_by": series.scheduled_by,
+                    "facilitator": series.scheduled_by,
+                    "phase": GroupSession.Phase.SCHEDULED,
+                },
+            )
+    except IntegrityError:  # made at the same moment elsewhere
+        pass
+
+
+@transaction.atomic
+def session_cancel(*, user: User, session_id: int, whole_series: bool = False) -> GroupSession:
+    """Cancel a session still to come, or with `whole_series` its series from now on (the past
+    occurrences stay in history and calendars). Its scheduler or a team lead may."""
+    session = session_for_member(user=user, session_id=session_id)
+    membership = Membership.objects.get(team_id=session.team_id, user=user)
+    if session.started_by_id != user.pk and membership.role != Membership.Role.LEAD:
+        raise NotAllowed("Only the team's lead or whoever scheduled it can cancel it.", code="not_scheduler")
+    now = timezone.now()
+    if not GroupSession.objects.filter(pk=session_id, phase=GroupSession.Phase.SCHEDULED).update(
+        phase=GroupSession.Phase.CANCELLED, ended_at=now
+    ):
+        raise Conflict("Only a session still to come can be cancelled.", code="not_scheduled")
+    series = session.series
+    if whole_series and series is not None:
+        SessionSeries.objects.filter(pk=series.pk, cancelled_at=None).update(cancelled_at=now)
+        series.occurrences.filter(phase=GroupSession.Phase.SCHEDULED).update(
+            phase=GroupSession.Phase.CANCELLED, ended_at=now
+        )
+    else:
+        _schedule_next(series=series, after=session.starts_at, now=now)
+    return session_for_member(user=user, session_id=session_id)
+
+
 # Presence
 
 
@@ -330,3 +511,28 @@ def presence_sweep(*, session_id: int) -> list[int]:
     if GroupSession.objects.filter(pk=session_id).exclude(present_key=key).update(present_key=key):
         publish(session_group(session_id), {"type": "room.frame", "frame": presence_frame(user_ids=present)})
     return present
+
+
+# What a session produces (agreements, commitments, orphans): read by the apps that keep them
+
+
+@transaction.atomic
+def session_moment(*, user: User, session_id: int, version: int) -> GroupSession:
+    """A facilitator's command that keeps something the session produced rather than moving
+    its steps (an agreement adopted, a share made an orphan): checked and versioned like every
+    facilitator command, so a double tap keeps it once. Call inside the caller's transaction."""
+    return _facilitator_command(user=user, session_id=session_id, version=version, change=lambda session, steps: None)
+
+
+def revealed_share(*, session: GroupSession, share_id: int) -> Share:
+    """A text share of this session whose round has been revealed. Anything else (another
+    session's, a check-in, a round not revealed yet, which is still its author's alone) is
+    NotFound, on the field `share_id`."""
+    share = (
+        Share.objects.filter(pk=share_id, session=session, step__in=session.revealed_steps, value=None)
+        .select_related("author")
+        .first()
+    )
+    if share is None or not share.text:
+        raise NotFound("No such revealed share in this session.", code="share_not_found", field="share_id")
+    return share

@@ -24,6 +24,11 @@ class Kind(models.TextChoices):
     ORPHAN_CLAIMED = "orphan_claimed"
     ORPHAN_REMINDER = "orphan_reminder"
     PAIR_INVITED = "pair_invited"
+    AGREEMENT_REVIEW = "agreement_review"
+    COMMITMENT_CHECK_BACK = "commitment_check_back"
+    CLAIM_HANDED_BACK = "claim_handed_back"
+    TEAM_QUIET = "team_quiet"
+    ORPHAN_UNCLAIMED = "orphan_unclaimed"
 
 
 class Device(models.Model):
@@ -65,6 +70,11 @@ class Preferences(models.Model):
     orphan_claimed = models.BooleanField(default=True)
     orphan_reminder = models.BooleanField(default=True)
     pair_invited = models.BooleanField(default=True)
+    agreement_review = models.BooleanField(default=True)
+    commitment_check_back = models.BooleanField(default=True)
+    claim_handed_back = models.BooleanField(default=True)
+    team_quiet = models.BooleanField(default=True)
+    orphan_unclaimed = models.BooleanField(default=True)
     daily_exercise_at = models.TimeField(default=time(9, 0))
     quiet_start = models.TimeField(default=time(21, 0))
     quiet_end = models.TimeField(default=time(8, 0))
@@ -83,7 +93,7 @@ class Nudge(models.Model):
         FAILED = "failed"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nudges")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
     dedupe_key = models.CharField(max_length=120, unique=True)
     # The local date a daily or weekly nudge is for, so the planner can tell what it has done.
     planned_for = models.DateField(null=True, blank=True)

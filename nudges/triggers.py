@@ -17,6 +17,7 @@ from nudges.planning import nudges_insert
 
 SEEN_WINDOW = timedelta(minutes=10)
 REFLECT_DELAY = timedelta(minutes=30)
+ORPHAN_UNCLAIMED_AFTER = timedelta(weeks=1)
 
 
 def nudge_seen(*, recipient_id: int, at: datetime) -> None:
@@ -27,14 +28,17 @@ def nudge_seen(*, recipient_id: int, at: datetime) -> None:
     nudges_insert(nudges=[Nudge(user_id=recipient_id, kind=Kind.SEEN, dedupe_key=key, due_at=due)])
 
 
-def nudge_reflect_after_run(*, user_id: int, run_id: int, completed_at: datetime) -> None:
+def nudge_reflect_after_run(
+    *, user_id: int, run_id: int, completed_at: datetime, after: timedelta | None = None
+) -> None:
+    """`after` the run (an exercise's follow-up delay), else REFLECT_DELAY."""
     nudges_insert(
         nudges=[
             Nudge(
                 user_id=user_id,
                 kind=Kind.REFLECT_AFTER,
                 dedupe_key=f"reflect_after:run:{run_id}",
-                due_at=completed_at + REFLECT_DELAY,
+                due_at=completed_at + (after or REFLECT_DELAY),
                 context={"run_id": run_id},
             )
         ]
@@ -114,6 +118,38 @@ def nudge_pair_invited(*, pair_id: int, partner_id: int, invited_by: str, title:
                 due_at=timezone.now(),
                 context={"pair_id": pair_id, "invited_by": invited_by, "title": title},
             )
+        ]
+    )
+
+
+def nudge_claim_handed_back(*, orphan_id: int, title: str, lead_ids: list[int], activity_id: int) -> None:
+    """To the team's leads: a claim on `title` was handed back or reopened (activity `activity_id`)."""
+    nudges_insert(
+        nudges=[
+            Nudge(
+                user_id=lead_id,
+                kind=Kind.CLAIM_HANDED_BACK,
+                dedupe_key=f"claim_handed_back:{activity_id}:{lead_id}",
+                due_at=timezone.now(),
+                context={"orphan_id": orphan_id, "title": title},
+            )
+            for lead_id in lead_ids
+        ]
+    )
+
+
+def nudge_orphan_unclaimed(*, orphan_id: int, title: str, lead_ids: list[int], posted_at: datetime) -> None:
+    """To the team's leads, a week after posting, if nobody has taken it on."""
+    nudges_insert(
+        nudges=[
+            Nudge(
+                user_id=lead_id,
+                kind=Kind.ORPHAN_UNCLAIMED,
+                dedupe_key=f"orphan_unclaimed:{orphan_id}:{lead_id}",
+                due_at=posted_at + ORPHAN_UNCLAIMED_AFTER,
+                context={"orphan_id": orphan_id, "title": title},
+            )
+            for lead_id in lead_ids
         ]
     )
 

@@ -31,6 +31,8 @@ class Orphan(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When the claimant said they would check back, if they did: cleared when the claim ends.
+    check_back_on = models.DateField(null=True, blank=True)
     # When it was first claimed, and by whom: the team's "time to claim" survives releases.
     first_claimed_at = models.DateTimeField(null=True, blank=True)
     first_claimed_by = models.ForeignKey(

@@ -92,3 +92,23 @@ def claim_is_quiet(*, orphan_id: int, claimant: User, since: datetime) -> bool:
     return Orphan.objects.filter(
         pk=orphan_id, status=Orphan.Status.CLAIMED, claimed_by=claimant, last_activity_at__lte=since
     ).exists()
+
+
+def orphan_is_open(*, orphan_id: int) -> bool:
+    return Orphan.objects.filter(pk=orphan_id, status=Orphan.Status.OPEN).exists()
+
+
+def claims_to_check_back(*, user: User, day: date) -> list[str]:
+    """The titles of what this person claimed and said they would check back on that day."""
+    return list(
+        Orphan.objects.filter(claimed_by=user, status=Orphan.Status.CLAIMED, check_back_on=day)
+        .order_by("pk")
+        .values_list("title", flat=True)
+    )
+
+
+def claimants_checking_back(*, first: date, last: date) -> QuerySet:
+    """Ids of people holding a claim they said they would check back on between these days."""
+    return Orphan.objects.filter(status=Orphan.Status.CLAIMED, check_back_on__range=(first, last)).values(
+        "claimed_by_id"
+    )

@@ -6,7 +6,7 @@ retry of one's own transition (a phone re-sending) answers as the first time did
 """
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -19,12 +19,25 @@ from accounts.presenters import public_person
 from accounts.services import person_lock
 from common.errors import Conflict, Invalid, NotAllowed
 from common.idempotency import create_once
+from common.text import shortened
 from events.services import events_record
-from nudges.triggers import nudge_orphan_claimed, nudge_orphan_reminder
+from group_sessions.selectors import session_for_member
+from group_sessions.services import revealed_share
+from nudges.triggers import (
+    nudge_claim_handed_back,
+    nudge_orphan_claimed,
+    nudge_orphan_reminder,
+    nudge_orphan_unclaimed,
+)
 from orphans.models import DETAIL_MAX_LENGTH, NOTE_MAX_LENGTH, TITLE_MAX_LENGTH, Activity, Orphan
 from orphans.selectors import orphan_for_member
 from teams.models import Membership
 from teams.selectors import require_member
+
+
+def _lead_ids(team_id: int) -> list[int]:
+    leads = Membership.objects.filter(team_id=team_id, role=Membership.Role.LEAD)
+    return list(leads.values_list("user_id", flat=True))
 
 
 def _summary(orphan: Orphan) -> dict:
@@ -47,6 +60,9 @@ def orphan_post(*, user: User, team_id: int, title: str, detail: str = "", clien
     def create() -> Orphan:
         orphan = Orphan.objects.create(team_id=team_id, posted_by=user, title=title, detail=detail, client_id=client_id)
         Activity.objects.create(orphan=orphan, kind=Activity.Kind.POSTED, actor=user, created_at=orphan.created_at)
+        nudge_orphan_unclaimed(
+            orphan_id=orphan.pk, title=title, lead_ids=_lead_ids(team_id), posted_at=orphan.created_at
+        )
         return orphan
 
     orphan, created = create_once(
@@ -79,14 +95,18 @@ def _retried(orphan: Orphan, user: User, kind: str) -> bool:
 
 
 @transaction.atomic
-def orphan_claim(*, user: User, orphan_id: int) -> Orphan:
-    """ "Leave it with me": one claimant at a time; the poster hears about it."""
+def orphan_claim(*, user: User, orphan_id: int, check_back_on: date | None = None) -> Orphan:
+    """ "Leave it with me": one claimant at a time, optionally with a date to check back; the
+    poster hears about it."""
+    if check_back_on is not None and check_back_on < timezone.localdate():
+        raise Invalid("Check back today or later.", code="invalid", field="check_back")
     orphan = orphan_for_member(user=user, orphan_id=orphan_id)
     now = timezone.now()
     won = Orphan.objects.filter(pk=orphan.pk, status=Orphan.Status.OPEN).update(
         status=Orphan.Status.CLAIMED,
         claimed_by=user,
         claimed_at=now,
+        check_back_on=check_back_on,
         first_claimed_at=Coalesce(F("first_claimed_at"), now),
         first_claimed_by=Coalesce(F("first_claimed_by"), Value(user.pk), output_field=IntegerField()),
         last_activity_at=now,
@@ -124,13 +144,23 @@ def orphan_claim(*, user: User, orphan_id: int) -> Orphan:
 
 @transaction.atomic
 def orphan_release(*, user: User, orphan_id: int) -> Orphan:
-    """The claimant hands it back; it is open again."""
+    """The claimant hands it back; it is open again, and the team's leads are nudged to react well."""
     orphan = orphan_for_member(user=user, orphan_id=orphan_id)
     if not _release(orphan_id=orphan.pk, user=user):
         if orphan.status == Orphan.Status.OPEN and _retried(orphan, user, Activity.Kind.RELEASED):
             return orphan
         raise _refusal(orphan, user)
+    _handed_back(orphan)
     return orphan_for_member(user=user, orphan_id=orphan_id)
+
+
+def _handed_back(orphan: Orphan) -> None:
+    nudge_claim_handed_back(
+        orphan_id=orphan.pk,
+        title=orphan.title,
+        lead_ids=_lead_ids(orphan.team_id),
+        activity_id=_last_activity(orphan).pk,
+    )
 
 
 @transaction.atomic
@@ -146,7 +176,7 @@ def _release(*, orphan_id: int, user: User) -> bool:
     """Open the orphan again if this person holds its claim, and keep that as an activity."""
     now = timezone.now()
     released = Orphan.objects.filter(pk=orphan_id, status=Orphan.Status.CLAIMED, claimed_by=user).update(
-        status=Orphan.Status.OPEN, claimed_by=None, claimed_at=None, last_activity_at=now
+        status=Orphan.Status.OPEN, claimed_by=None, claimed_at=None, check_back_on=None, last_activity_at=now
     )
     if released:
         Activity.objects.create(orphan_id=orphan_id, kind=Activity.Kind.RELEASED, actor=user, created_at=now)
@@ -188,7 +218,7 @@ def orphan_reopen(*, user: User, orphan_id: int) -> Orphan:
     former = orphan.claimed_by_id
     reopened = Orphan.objects.filter(
         pk=orphan.pk, status=Orphan.Status.CLAIMED, last_activity_at__lt=stale_before
-    ).update(status=Orphan.Status.OPEN, claimed_by=None, claimed_at=None, last_activity_at=now)
+    ).update(status=Orphan.Status.OPEN, claimed_by=None, claimed_at=None, check_back_on=None, last_activity_at=now)
     if not reopened:
         if orphan.status == Orphan.Status.OPEN and _retried(orphan, user, Activity.Kind.REOPENED):
             return orphan
@@ -198,5 +228,27 @@ def orphan_reopen(*, user: User, orphan_id: int) -> Orphan:
             raise Conflict("It is done already.", code="already_done")
         raise Conflict("Nobody has claimed it.", code="not_claimed")
     Activity.objects.create(orphan=orphan, kind=Activity.Kind.REOPENED, actor=user, created_at=now)
+    _handed_back(orphan)
     events_record(user_ids=[former], type="orphan.reopened", data=_summary(orphan))
     return orphan_for_member(user=user, orphan_id=orphan_id)
+
+
+@transaction.atomic
+def orphan_from_share(*, user: User, session_id: int, share_id: int) -> Orphan:
+    """In a live session's "who will pick this up" round, the facilitator makes a revealed
+    share an orphan of the team in one step. It is posted by the share's author (by the
+    facilitator if the share was anonymous, so nobody is unmasked); a share becomes one orphan,
+    so sending it again answers with the first."""
+    session = session_for_member(user=user, session_id=session_id)
+    if session.facilitator_id != user.pk:
+        raise NotAllowed("Only the facilitator can do that.", code="not_facilitator")
+    share = revealed_share(session=session, share_id=share_id)
+    title = shortened(share.text, limit=TITLE_MAX_LENGTH)
+    orphan, _ = orphan_post(
+        user=user if share.anonymous else share.author,
+        team_id=session.team_id,
+        title=title,
+        detail=share.text if title != share.text else "",
+        client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"humble:share:{share.pk}:orphan"),
+    )
+    return orphan

@@ -5,6 +5,8 @@ from django.forms.models import model_to_dict
 
 from accounts.models import User
 from acknowledgements.models import Acknowledgement, Reaction, Report
+from agreements.models import Comment, Version
+from commitments.models import Commitment
 from events.models import Event
 from exercises.models import Run
 from group_sessions.models import Connection, Share
@@ -64,6 +66,9 @@ def account_export(*, user: User) -> dict:
         "session_connections": _rows(Connection.objects.filter(user=user), exclude=["channel_name"]),
         "pairs": _rows(Pair.objects.filter(Q(inviter=user) | Q(partner=user)), exclude=["present_key"]),
         "pair_answers": _rows(PairAnswer.objects.filter(author=user)),
+        "commitments": _rows(Commitment.objects.filter(volunteer=user)),
+        "agreement_versions_proposed": _rows(Version.objects.filter(proposed_by=user)),
+        "agreement_comments": _rows(Comment.objects.filter(author=user)),
         "orphans_posted": _rows(Orphan.objects.filter(posted_by=user)),
         "orphan_activities": _rows(Activity.objects.filter(actor=user)),
         "devices": _rows(Device.objects.filter(user=user)),

@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import time
+from datetime import date
 from urllib.parse import parse_qs
 
 from channels.db import aclose_old_connections, database_sync_to_async
@@ -16,6 +17,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
+from acknowledgements.services import acknowledgement_from_share
+from agreements import services as agreements
+from commitments.services import commitment_from_share
 from common.errors import DomainError, NotAllowed, NotFound
 from config.converters import Id
 from events.channels import pair_group, session_group, user_group
@@ -24,6 +28,7 @@ from events.selectors import events_after, last_event_number
 from group_sessions import services as sessions
 from group_sessions.frames import answer_accepted_frame, snapshot_frame
 from group_sessions.selectors import session_for_member
+from orphans.services import orphan_from_share
 from pairs import frames as pair_frames
 from pairs import services as pairs
 from pairs.selectors import pair_for_person
@@ -305,6 +310,10 @@ class SessionRoomConsumer(RoomConsumer):
         "reveal": "command_reveal",
         "share": "command_share",
         "checkin": "command_checkin",
+        "adopt_agreement": "command_adopt_agreement",
+        "commit": "command_commit",
+        "make_orphan": "command_make_orphan",
+        "shout_out": "command_shout_out",
     }
 
     def group_for(self, room_id):
@@ -359,6 +368,41 @@ class SessionRoomConsumer(RoomConsumer):
 
     async def command_checkin(self, frame):
         await self._answer(frame, kind="checkin", value=field(frame, "value", int))
+
+    async def command_adopt_agreement(self, frame):
+        await self._facilitate(
+            agreements.agreement_adopt_in_session,
+            frame,
+            agreement_id=field(frame, "agreement", int, required=False),
+            kind=field(frame, "kind", str, required=False),
+            share_id=field(frame, "share_id", int, required=False),
+            text=field(frame, "text", str, required=False),
+        )
+
+    async def command_commit(self, frame):
+        check_back = field(frame, "check_back", str, required=False)
+        try:
+            check_back_on = date.fromisoformat(check_back) if check_back is not None else None
+        except ValueError:
+            raise FrameError("invalid_field", '"check_back" must be a date, 2026-12-18.', "check_back") from None
+        await self._on_share(commitment_from_share, frame, check_back_on=check_back_on)
+
+    async def command_make_orphan(self, frame):
+        await self._on_share(orphan_from_share, frame)
+
+    async def command_shout_out(self, frame):
+        await self._on_share(
+            acknowledgement_from_share,
+            frame,
+            recipient_id=field(frame, "recipient", int),
+            behaviour=field(frame, "behaviour", str),
+        )
+
+    async def _on_share(self, command, frame, **arguments):
+        """What a revealed share becomes; the result is read over HTTP, a refusal is an error frame."""
+        await database_sync_to_async(command)(
+            user=self.user, session_id=self.room_id, share_id=field(frame, "share_id", int), **arguments
+        )
 
     async def _answer(self, frame, **answer):
         share = await database_sync_to_async(sessions.round_answer)(

@@ -24,6 +24,9 @@ class Team(models.Model):
     # Teams that work together day to day (set in the admin): their people who opted in may be
     # suggested to each other as pair partners, so trust also grows across the seam.
     works_with = models.ManyToManyField("self", symmetrical=True, blank=True)
+    # Shared power: with it on, any member may start, schedule and facilitate the team's group
+    # sessions, not only its leads (the lead turns it on; the app then suggests a rota).
+    members_facilitate = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.name

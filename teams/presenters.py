@@ -30,5 +30,6 @@ def team_view(*, team: Team, viewer: User) -> dict:
         "name": team.name,
         "my_role": mine.role,
         "join_code": _join_code_for(mine),
+        "members_facilitate": team.members_facilitate,
         "members": [{**public_person(membership.user), "role": membership.role} for membership in memberships],
     }

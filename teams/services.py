@@ -25,3 +25,17 @@ def team_join(*, user: User, code: str) -> Membership:
         user.save(update_fields=["organisation"])
     membership, _ = Membership.objects.get_or_create(team=team, user=user)
     return membership
+
+
+@transaction.atomic
+def team_settings_update(*, user: User, team_id: int, members_facilitate: bool | None = None) -> Team:
+    """A lead changes how the team works. `members_facilitate` shares power: with it on, any
+    member may start and facilitate the team's sessions, not only its leads."""
+    membership = Membership.objects.filter(team_id=team_id, user=user).first()
+    if membership is None:
+        raise NotFound("No such team among yours.", code="team_not_found")
+    if membership.role != Membership.Role.LEAD:
+        raise NotAllowed("Only the team's lead can change its settings.", code="not_team_lead")
+    if members_facilitate is not None:
+        Team.objects.filter(pk=team_id).update(members_facilitate=members_facilitate)
+    return Team.objects.get(pk=team_id)

@@ -32,6 +32,7 @@ ACKNOWLEDGEMENT_FIELDS = {
     "visibility",
     "client_id",
     "orphan",
+    "commitment",
     "created_at",
     "read_at",
     "on_team_feed",

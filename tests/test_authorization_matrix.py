@@ -30,11 +30,15 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from accounts.factories import DEFAULT_PASSWORD, OrganisationFactory, UserFactory
 from acknowledgements.factories import AcknowledgementFactory
 from acknowledgements.models import Acknowledgement
+from agreements.factories import AgreementFactory, VersionFactory
+from agreements.models import Agreement
+from commitments.models import Commitment
 from events.services import events_record
 from exercises.factories import ExerciseFactory, RunFactory, StepFactory
 from exercises.models import Exercise, Step
+from group_sessions.calendar import calendar_secret_reset
 from group_sessions.factories import GroupSessionFactory
-from group_sessions.models import GroupSession
+from group_sessions.models import GroupSession, SessionSeries
 from nudges.models import Device, Kind, Nudge
 from orphans.factories import ActivityFactory, OrphanFactory
 from orphans.models import Orphan
@@ -129,11 +133,15 @@ EXPECTED = {
     ("api/v1/me", "DELETE"): (401, 202, 202, 202, 202, 202, 202),
     ("api/v1/me/export", "GET"): SELF_SERVICE,
     ("api/v1/me/password", "POST"): SELF_SERVICE,
+    ("api/v1/me/calendar", "POST"): SELF_SERVICE,
+    # The team calendar feed: its secret address is the only key (the owner's, here).
+    ("calendar/<str:secret>.ics", "GET"): ANYONE,
     # Teams. Joining by code: the code is the invitation; someone with no organisation yet
     # (the coach and the staff admin here) joins with it, another organisation's person may not.
     ("api/v1/teams", "GET"): SELF_SERVICE,
     ("api/v1/teams/join", "POST"): (401, 200, 200, 200, 403, 404, 200),
     ("api/v1/teams/<id:team_id>", "GET"): TEAM_MEMBERS,
+    ("api/v1/teams/<id:team_id>", "PATCH"): (401, 403, 403, 200, 404, 404, 404),
     ("api/v1/teams/<id:team_id>/feed", "GET"): TEAM_MEMBERS,
     # Team health: the team's lead only (coaches see it in insights).
     ("api/v1/teams/<id:team_id>/health", "GET"): (401, 403, 403, 200, 404, 404, 404),
@@ -147,9 +155,28 @@ EXPECTED = {
     ("api/v1/orphans/<id:orphan_id>/release", "POST"): (401, 200, 409, 409, 404, 404, 404),
     ("api/v1/orphans/<id:orphan_id>/done", "POST"): (401, 200, 409, 409, 404, 404, 404),
     ("api/v1/orphans/<id:orphan_id>/reopen", "POST"): (401, 403, 403, 200, 404, 404, 404),
+    # Agreements: the team's contribution agreement, its first wording a draft. Another
+    # organisation (and a coach, who belongs to none) cannot see it; the team proposes, its lead
+    # adopts. Comments come from the organisation's other teams, never the team itself (that
+    # one is tests/test_agreements.py), so for them the agreement is a sister team's.
+    ("api/v1/teams/<id:team_id>/agreements", "GET"): TEAM_MEMBERS,
+    ("api/v1/teams/<id:team_id>/agreements", "POST"): (401, 201, 201, 201, 404, 404, 404),
+    ("api/v1/agreements/<id:agreement_id>", "GET"): TEAM_MEMBERS,
+    ("api/v1/agreements/<id:agreement_id>/versions", "POST"): (401, 201, 201, 201, 404, 404, 404),
+    ("api/v1/agreements/<id:agreement_id>/adopt", "POST"): (401, 403, 403, 200, 404, 404, 404),
+    ("api/v1/agreements/<id:agreement_id>/comments", "POST"): (401, 201, 201, 201, 404, 404, 404),
+    # Commitments: the volunteer is always oneself; the one in the path is the owner's.
+    ("api/v1/teams/<id:team_id>/commitments", "GET"): TEAM_MEMBERS,
+    ("api/v1/teams/<id:team_id>/commitments", "POST"): (401, 201, 201, 201, 404, 404, 404),
+    ("api/v1/commitments/<id:commitment_id>/done", "POST"): (401, 200, 403, 403, 404, 404, 404),
+    ("api/v1/commitments/<id:commitment_id>/drop", "POST"): (401, 200, 403, 403, 404, 404, 404),
     # Live group sessions: only the lead starts one; members read it.
+    ("api/v1/teams/<id:team_id>/sessions", "GET"): TEAM_MEMBERS,
+    ("api/v1/teams/<id:team_id>/rota", "GET"): TEAM_MEMBERS,
     ("api/v1/teams/<id:team_id>/sessions", "POST"): (401, 403, 403, 201, 404, 404, 404),
     ("api/v1/sessions/<id:session_id>", "GET"): TEAM_MEMBERS,
+    # A scheduled session (the lead scheduled it): the lead or its scheduler cancels it.
+    ("api/v1/sessions/<id:session_id>/cancel", "POST"): (401, 403, 403, 200, 404, 404, 404),
     ("api/v1/realtime/ticket", "POST"): SELF_CREATE,
     # Pairs: the owner invited the teammate; nobody else may even learn the pair exists. Inviting
     # is within one's organisation (400 on the partner outside it); only the partner answers an
@@ -245,8 +272,11 @@ class World:
     device: Device
     nudge: Nudge
     orphan: Orphan
+    agreement: Agreement
+    commitment: Commitment
     session: GroupSession
     pair: Pair
+    calendar_secret: str = ""
 
     @property
     def owner(self):
@@ -256,8 +286,11 @@ class World:
         return {
             "team_id": self.team.pk,
             "orphan_id": self.orphan.pk,
+            "agreement_id": self.agreement.pk,
+            "commitment_id": self.commitment.pk,
             "session_id": self.session.pk,
             "pair_id": self.pair.pk,
+            "secret": self.calendar_secret,
             "organisation_id": self.organisation.pk,
             "token": self.device.token,
             "nudge_id": self.nudge.pk,
@@ -290,6 +323,8 @@ def build_world() -> World:
     now = timezone.now()
     orphan = OrphanFactory(team=team, posted_by=owner, title="The build breaks on Mondays")
     ActivityFactory(orphan=orphan)
+    agreement = AgreementFactory(team=team, created_by=owner)
+    VersionFactory(agreement=agreement, number=1, text="We keep the build green for every team")
     # Under way, the owner's answer to the first share step given, the teammate's not yet.
     pair = PairFactory(inviter=owner, partner=teammate, status=Pair.Status.ACCEPTED, step=2)
     PairAnswer.objects.create(pair=pair, step=2, author=owner, text=PAIR_ANSWER_TEXT)
@@ -327,8 +362,11 @@ def build_world() -> World:
             body=NUDGE_TEXT,
         ),
         orphan=orphan,
+        agreement=agreement,
+        commitment=Commitment.objects.create(team=team, volunteer=owner, text="I'll fix the flaky test"),
         session=GroupSessionFactory(team=team, exercise=group, started_by=lead),
         pair=pair,
+        calendar_secret=calendar_secret_reset(user=owner),
     )
 
 
@@ -360,8 +398,25 @@ def _claimed_by_owner_long_ago(world: World) -> None:
     Orphan.objects.filter(pk=world.orphan.pk).update(last_activity_at=timezone.now() - timedelta(days=60))
 
 
+def _a_sister_teams_agreement(world: World) -> None:
+    Agreement.objects.filter(pk=world.agreement.pk).update(team=TeamFactory(organisation=world.organisation))
+
+
 def _no_live_session(world: World) -> None:
     GroupSession.objects.filter(pk=world.session.pk).update(phase=GroupSession.Phase.ENDED)
+
+
+def _session_scheduled(world: World) -> None:
+    series = SessionSeries.objects.create(
+        team=world.team,
+        exercise=world.group,
+        scheduled_by=world.people["lead"],
+        starts_at=timezone.now() + timedelta(days=1),
+        repeat=SessionSeries.Repeat.WEEKLY,
+    )
+    GroupSession.objects.filter(pk=world.session.pk).update(
+        phase=GroupSession.Phase.SCHEDULED, series=series, starts_at=series.starts_at
+    )
 
 
 def _pair_invited(world: World) -> None:
@@ -382,6 +437,8 @@ PREPARE = {
     ("api/v1/orphans/<id:orphan_id>/done", "POST"): _claimed_by_owner,
     ("api/v1/orphans/<id:orphan_id>/reopen", "POST"): _claimed_by_owner_long_ago,
     ("api/v1/teams/<id:team_id>/sessions", "POST"): _no_live_session,
+    ("api/v1/agreements/<id:agreement_id>/comments", "POST"): _a_sister_teams_agreement,
+    ("api/v1/sessions/<id:session_id>/cancel", "POST"): _session_scheduled,
 }
 
 
@@ -417,8 +474,14 @@ BODIES = {
         "new_password": "a-brand-new-passphrase-for-the-matrix",
     },
     ("api/v1/teams/join", "POST"): lambda w, role: {"code": w.team.join_code},
+    ("api/v1/teams/<id:team_id>", "PATCH"): lambda w, role: {"members_facilitate": True},
     ("api/v1/teams/<id:team_id>/orphans", "POST"): lambda w, role: _new(title="Nobody owns the on-call rota"),
     ("api/v1/orphans/<id:orphan_id>/done", "POST"): lambda w, role: {"note": "Fixed the flaky step"},
+    ("api/v1/teams/<id:team_id>/agreements", "POST"): lambda w, role: _new(kind="purpose", text="Why we are here"),
+    ("api/v1/agreements/<id:agreement_id>/versions", "POST"): lambda w, role: _new(text="A better wording"),
+    ("api/v1/agreements/<id:agreement_id>/adopt", "POST"): lambda w, role: {"version": 1},
+    ("api/v1/agreements/<id:agreement_id>/comments", "POST"): lambda w, role: _new(text="Thank you"),
+    ("api/v1/teams/<id:team_id>/commitments", "POST"): lambda w, role: _new(text="I'll book the retro room"),
     ("api/v1/teams/<id:team_id>/sessions", "POST"): lambda w, role: _new(exercise=w.group.slug),
     ("api/v1/devices", "POST"): lambda w, role: {"token": f"new-device-of-{role}", "platform": "ios"},
     ("api/v1/nudges/preferences", "PUT"): lambda w, role: {"daily_cap": 3, "seen": False},

@@ -36,6 +36,24 @@ def test_the_shipped_pack_covers_every_theme_in_every_mode():
     assert all(2 <= exercise.duration_minutes <= 10 for exercise in content.exercises)
 
 
+@pytest.mark.parametrize(
+    "slug, theme, mode",
+    [
+        ("shared-work-one-name", "collective-effort", "group"),  # responsibility shared, accountability not
+        ("our-frame-for-initiative", "jumping-in", "group"),  # the team's frame for initiative
+        ("fix-it-now-report-the-cause", "contribution", "solo"),  # the customer now, the system's fault after
+        ("my-part-in-how-things-are", "jumping-in", "solo"),  # my own part in the status quo
+        ("a-purpose-we-can-measure", "collective-effort", "group"),  # measurable, and what each one gets
+        ("earn-the-room", "collective-effort", "solo"),  # the facilitator earns the group's authority
+        ("full-attention", "whole-person", "pair"),  # presence: attention, not only words
+        ("first-conversation-with-a-team-you-depend-on", "contribution", "solo"),
+    ],
+)
+def test_the_pack_teaches_each_founding_idea(slug, theme, mode):
+    exercise = next(exercise for exercise in read_pack().exercises if exercise.slug == slug)
+    assert (exercise.theme, exercise.mode) == (theme, mode)
+
+
 def test_loading_the_pack_twice_creates_nothing_twice(pack):
     content_pack_load(directory=pack)
     counts = (Theme.objects.count(), Exercise.objects.count(), Step.objects.count())
@@ -99,7 +117,7 @@ QUESTION_SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 def test_every_check_in_of_the_shipped_pack_names_its_question():
     checkins = [step for exercise in read_pack().exercises for step in exercise.steps if step.kind == "checkin"]
-    assert len(checkins) == 10
+    assert len(checkins) == 13
     for step in checkins:
         assert re.match(QUESTION_SLUG, step.question), step.text
         assert step.question_name

@@ -795,6 +795,11 @@ FACTS = {
     Kind.ORPHAN_CLAIMED: {"name": "Dee", "title": "The flaky build"},
     Kind.ORPHAN_REMINDER: {"title": "The flaky build"},
     Kind.PAIR_INVITED: {"invited_by": "Eli", "title": "What fills your weekend?"},
+    Kind.AGREEMENT_REVIEW: {"kind": "contribution", "team": "Platform"},
+    Kind.COMMITMENT_CHECK_BACK: {"what": "Chase the vendor", "more": 1},
+    Kind.CLAIM_HANDED_BACK: {"title": "The flaky build", "exercise": "Répétez votre réaction"},
+    Kind.TEAM_QUIET: {"team": "Platform"},
+    Kind.ORPHAN_UNCLAIMED: {"title": "The flaky build"},
 }
 
 

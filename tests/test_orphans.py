@@ -38,6 +38,7 @@ ORPHAN_FIELDS = {
     "posted_by",
     "claimed_by",
     "claimed_at",
+    "check_back",
     "done_at",
     "done_note",
     "created_at",
@@ -277,7 +278,9 @@ def test_posting_tells_nobody_yet(client_for, member, teammate, lead, team):
     response = client_for(member).post(team_orphans_url(team.pk), post_body(), format="json")
     assert response.status_code == 201
     assert Event.objects.count() == 0
-    assert Nudge.objects.count() == 0
+    # Only the lead's "still nobody's" nudge, a week from now.
+    assert list(Nudge.objects.values_list("user", "kind")) == [(lead.pk, Kind.ORPHAN_UNCLAIMED)]
+    assert Nudge.objects.get().due_at > timezone.now() + timedelta(days=6)
 
 
 @pytest.mark.parametrize("role", ["member", "teammate", "lead"])

@@ -12,6 +12,7 @@ from accounts.factories import DEFAULT_PASSWORD
 from accounts.models import User
 from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
 from acknowledgements.models import Acknowledgement
+from commitments.services import commitment_make
 from exercises.factories import RunFactory
 from group_sessions.factories import ConnectionFactory, GroupSessionFactory
 from group_sessions.models import GroupSession, Share
@@ -42,6 +43,7 @@ def a_full_life(person, teammate, team):
     ConnectionFactory(session=session, user=person)
     Share.objects.create(session=session, step=1, author=person, text="said in the room")
     orphan_post(user=person, team_id=team.pk, title="mine to post", client_id=uuid.uuid4())
+    commitment_make(user=person, team_id=team.pk, text="I'll write it up by Friday", client_id=uuid.uuid4())
     pair = PairFactory(inviter=person, partner=teammate, status="active")
     PairAnswer.objects.create(pair=pair, step=2, author=person, text="said to one colleague")
 
@@ -76,6 +78,7 @@ def test_the_export_holds_everything_about_me(client_for, member, teammate, team
         "memberships",
         "pairs",
         "pair_answers",
+        "commitments",
     ):
         assert len(body[part]) >= 1, part
 

@@ -9,9 +9,12 @@ from django.test.utils import CaptureQueriesContext
 
 from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
 from acknowledgements.models import Acknowledgement
+from agreements.factories import AgreementFactory, CommentFactory, VersionFactory
+from agreements.services import agreement_adopt
+from commitments.services import commitment_done, commitment_make
 from exercises.factories import ExerciseFactory, RunFactory, StepFactory, ThemeFactory
 from exercises.models import Exercise, Step
-from group_sessions.models import Connection, Share
+from group_sessions.models import Connection, GroupSession, Share
 from group_sessions.services import session_start
 from insights.services import insights_roll_up
 from orphans.services import orphan_claim, orphan_post
@@ -19,6 +22,7 @@ from pairs.factories import PairExerciseFactory, PairFactory
 from pairs.models import Pair, PairAnswer
 from reflections.factories import ReflectionFactory
 from teams.factories import MembershipFactory, TeamFactory
+from tests.test_session_history import held
 from tests.test_team_health import AFTER, MONDAY, answer, at, check_in
 
 pytestmark = pytest.mark.django_db
@@ -72,14 +76,51 @@ def test_a_team_with_its_members(client_for, member, team):
     )
 
 
-def test_the_team_feed(client_for, member, teammate, team):
+def test_the_team_feed(client_for, member, teammate, lead, team):
+    agreement = AgreementFactory(team=team)
+
     def add(n):
         add_acknowledgements(n=n, sender=teammate, recipient=member)
         for _ in range(n):
             orphan, _ = orphan_post(user=member, team_id=team.pk, title="Flaky deploy", client_id=uuid.uuid4())
             orphan_claim(user=teammate, orphan_id=orphan.pk)
+            version = VersionFactory(agreement=agreement, proposed_by=teammate)
+            agreement_adopt(user=lead, agreement_id=agreement.pk, number=version.number)
+            commitment, _ = commitment_make(
+                user=teammate, team_id=team.pk, text="Tidy the board", client_id=uuid.uuid4()
+            )
+            commitment_done(user=teammate, commitment_id=commitment.pk)
 
-    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}/feed", add, 5)
+    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}/feed", add, 7)
+
+
+def test_a_teams_commitments(client_for, member, teammate, team):
+    def add(n):
+        for _ in range(n):
+            commitment_make(user=teammate, team_id=team.pk, text="Tidy the board", client_id=uuid.uuid4())
+
+    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}/commitments", add, 3)
+
+
+def test_a_teams_agreements(client_for, member, team):
+    agreements = [AgreementFactory(team=team, kind=kind) for kind in ("contribution", "purpose", "working_norm")]
+
+    def add(n):
+        for agreement in agreements:
+            for _ in range(n):
+                VersionFactory(agreement=agreement, status="past")
+
+    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}/agreements", add, 4)
+
+
+def test_an_agreement_with_its_versions_and_comments(client_for, member, colleague, team):
+    agreement = AgreementFactory(team=team)
+
+    def add(n):
+        VersionFactory.create_batch(n, agreement=agreement, proposed_by=member)
+        CommentFactory.create_batch(n, agreement=agreement, author=colleague)
+
+    grows_flat(client_for(member), f"/api/v1/agreements/{agreement.pk}", add, 5)
 
 
 def test_a_teams_orphans(client_for, member, teammate, team):
@@ -213,3 +254,43 @@ def test_today_with_a_partner_to_suggest(client_for, member, team):
             PairFactory(inviter=member, partner=membership.user, status=Pair.Status.COMPLETED)
 
     grows_flat(client_for(member), "/api/v1/today", add, 11)
+
+
+def test_a_teams_past_sessions_with_their_rounds(client_for, lead, member, teammate, team):
+    grows_flat(
+        client_for(member),
+        f"/api/v1/teams/{team.pk}/sessions",
+        lambda n: [held(team, lead, took_part=[member, teammate]) for _ in range(n)],
+        7,
+    )
+
+
+def test_a_teams_upcoming_sessions(client_for, lead, member, team):
+    def add(n):
+        for _ in range(n):
+            session_start(
+                lead=lead,
+                team_id=team.pk,
+                exercise_slug=ExerciseFactory(mode=Exercise.Mode.GROUP).slug,
+                client_id=uuid.uuid4(),
+                starts_at=datetime.now(UTC) + timedelta(days=1),
+            )
+
+    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}/sessions?when=upcoming", add, 5)
+
+
+def test_a_teams_facilitator_rota(client_for, lead, member, team):
+    team.members_facilitate = True
+    team.save()
+
+    def add(n):
+        for membership in MembershipFactory.create_batch(n, team=team):
+            session = GroupSession.objects.create(
+                team=team,
+                exercise=ExerciseFactory(mode=Exercise.Mode.GROUP),
+                phase="ended",
+                facilitator=membership.user,
+            )
+            Connection.objects.create(session=session, user=membership.user, channel_name=f"rota.{session.pk}")
+
+    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}/rota", add, 3)

@@ -96,7 +96,7 @@ def test_a_member_sees_the_team_with_its_members_display_names(client_for, team,
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"id", "name", "my_role", "join_code", "members"}
+    assert set(body) == {"id", "name", "my_role", "join_code", "members_facilitate", "members"}
     assert (body["id"], body["name"], body["my_role"], body["join_code"]) == (team.pk, team.name, "member", None)
     assert sorted(body["members"], key=lambda m: m["id"]) == sorted(
         [

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tasks.base import Task
 
 from events.tasks import prune_events
+from group_sessions.tasks import open_scheduled_sessions
 from insights.tasks import roll_up_insights
 from nudges.tasks import deliver_nudges, plan_nudges
 from privacy.tasks import carry_out_erasures
@@ -31,6 +32,8 @@ JOBS = (
     Job(prune_events, every=timedelta(hours=6)),
     Job(roll_up_insights, every=timedelta(hours=1)),
     Job(carry_out_erasures, every=timedelta(minutes=15)),
+    # A scheduled session opens within this long of its time (scheduled_sessions_open).
+    Job(open_scheduled_sessions, every=timedelta(seconds=30)),
 )
 
 

@@ -7,14 +7,19 @@ locale picks, falling back to English.
 from django.utils import translation
 
 from nudges.kinds import (
+    agreement_review,
+    claim_handed_back,
+    commitment_check_back,
     daily_exercise,
     orphan_claimed,
     orphan_reminder,
+    orphan_unclaimed,
     pair_invited,
     reconnect,
     reflect_after,
     seen,
     session_started,
+    team_quiet,
     weekly_lookback,
 )
 from nudges.kinds.base import NudgeKind, Text
@@ -31,6 +36,11 @@ KINDS: dict[str, NudgeKind] = {
         orphan_claimed.KIND,
         orphan_reminder.KIND,
         pair_invited.KIND,
+        agreement_review.KIND,
+        commitment_check_back.KIND,
+        claim_handed_back.KIND,
+        team_quiet.KIND,
+        orphan_unclaimed.KIND,
     )
 }
 

@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from accounts.selectors import local_day_start
-from exercises.selectors import recommendation_for, runs_completed_since
+from exercises.selectors import recommendation_for, runs_completed_since, text_in
 from nudges.kinds.base import NudgeKind, Schedule, Text, is_stale
 from nudges.models import Kind
 
@@ -22,7 +22,10 @@ def still_relevant(*, nudge, user, local) -> str:
 
 def facts(*, nudge, user, local) -> dict | None:
     exercise = recommendation_for(user=user, day=local.date())
-    return {"title": exercise.title, "minutes": exercise.duration_minutes} if exercise else None
+    if exercise is None:
+        return None
+    # The title in the person's language, as the rest of the nudge: never an English one in French.
+    return {"title": text_in(item=exercise, field="title", locale=user.locale), "minutes": exercise.duration_minutes}
 
 
 def text(facts: dict) -> Text:

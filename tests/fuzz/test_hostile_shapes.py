@@ -20,6 +20,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
 from acknowledgements.models import Acknowledgement
+from agreements.models import Agreement
+from commitments.models import Commitment
 from exercises.models import Exercise, Run
 from group_sessions.models import GroupSession
 from nudges.models import Device, Nudge
@@ -58,6 +60,8 @@ def _real_parameters(member: User) -> dict[str, str]:
         "nudge_id": first(Nudge.objects.filter(user=member)),
         "session_id": first(GroupSession.objects.filter(team=team)),
         "pair_id": first(Pair.objects.filter(Q(inviter=member) | Q(partner=member))),
+        "agreement_id": first(Agreement.objects.filter(team=team)),
+        "commitment_id": first(Commitment.objects.filter(volunteer=member)),
         "slug": Exercise.objects.order_by("pk").values_list("slug", flat=True).first() or "x",
         "token": Device.objects.filter(user=member).values_list("token", flat=True).first() or "x",
         "kind": "heart",

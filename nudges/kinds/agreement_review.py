@@ -1,0 +1,56 @@
+"""To a team's members at 10:00 local on an agreement's review date: is it still what we agree?"""
+
+from datetime import date, time, timedelta
+
+from django.db.models import TimeField, Value
+from django.utils.translation import gettext as _
+
+from agreements.selectors import agreements_due_for_review, members_reviewing
+from nudges.kinds.base import NudgeKind, Schedule, Text
+from nudges.models import Kind
+
+
+def who(people, now):
+    # Wide enough for every time zone's today and tomorrow; the day itself is checked when due.
+    return people.filter(
+        pk__in=members_reviewing(first=now.date() - timedelta(days=1), last=now.date() + timedelta(days=2))
+    )
+
+
+def still_relevant(*, nudge, user, local) -> str:
+    return "" if agreements_due_for_review(user=user, day=nudge.planned_for) else "nothing_due"
+
+
+def facts(*, nudge, user, local) -> dict | None:
+    due = agreements_due_for_review(user=user, day=nudge.planned_for)
+    return {"kind": due[0].kind, "team": due[0].team.name} if due else None
+
+
+def text(facts: dict) -> Text:
+    kinds = {
+        "contribution": _("contribution agreement"),
+        "purpose": _("purpose"),
+        "working_norm": _("working norms"),
+        "initiative_frame": _("frame for initiative"),
+    }
+    return Text(
+        _("Time to review"),
+        _("%(team)s planned to look at its %(kind)s again today. Still what you agree?")
+        % {"team": facts["team"], "kind": kinds[facts["kind"]]},
+    )
+
+
+KIND = NudgeKind(
+    name=Kind.AGREEMENT_REVIEW,
+    preference="agreement_review",
+    text=text,
+    facts=facts,
+    still_relevant=still_relevant,
+    schedule=Schedule(
+        at=Value(time(10, 0), output_field=TimeField()),
+        days=lambda today: [today, today + timedelta(days=1)],
+        period=date.isoformat,
+        who=who,
+    ),
+    collapse_key="agreement_review",
+)
