@@ -101,6 +101,9 @@ class SessionCancelSerializer(serializers.Serializer):
 
 class ProducedSerializer(serializers.Serializer):
     answers = serializers.IntegerField(help_text="answers given in its rounds")
+    agreements_adopted = serializers.IntegerField(help_text="agreement versions adopted in it")
+    commitments_made = serializers.IntegerField(help_text="commitments made from its shares")
+    orphans_created = serializers.IntegerField(help_text="orphans made from its shares")
 
 
 class HistorySessionSerializer(serializers.Serializer):

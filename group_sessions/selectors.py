@@ -8,9 +8,12 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, 
 from django.utils import timezone
 
 from accounts.models import User
+from agreements.models import Version
+from commitments.models import Commitment
 from common.errors import NotFound
 from exercises.models import Step
 from group_sessions.models import Connection, GroupSession, Share
+from orphans.models import Orphan
 from teams.models import Membership, Team
 from teams.selectors import require_member
 
@@ -68,16 +71,25 @@ def sessions_for_team(*, user: User, team_id: int, upcoming: bool) -> QuerySet[G
 
 
 def session_outcomes(*, session_ids: list[int]) -> dict[int, dict[str, int]]:
-    """What each session produced so far, by session id, one query per kind of thing: the
-    one place a new kind (agreements adopted, commitments made, orphans created in it) is
-    added, as one more count keyed by session."""
-    answers = dict(
-        Share.objects.filter(session_id__in=session_ids)
-        .values("session_id")
-        .annotate(n=Count("pk"))
-        .values_list("session_id", "n")
-    )
-    return {session_id: {"answers": answers.get(session_id, 0)} for session_id in session_ids}
+    """What each session produced so far, by session id, one query per kind of thing: answers
+    given, agreement versions adopted in it, commitments made and orphans created from its
+    shares. A new kind of outcome is one more entry here."""
+    made = {
+        "answers": Share.objects.all(),
+        "agreements_adopted": Version.objects.exclude(adopted_at=None),
+        "commitments_made": Commitment.objects.all(),
+        "orphans_created": Orphan.objects.all(),
+    }
+    counts = {
+        name: dict(
+            rows.filter(session_id__in=session_ids)
+            .values("session_id")
+            .annotate(n=Count("pk"))
+            .values_list("session_id", "n")
+        )
+        for name, rows in made.items()
+    }
+    return {session_id: {name: counts[name].get(session_id, 0) for name in made} for session_id in session_ids}
 
 
 def sessions_taken_part_in(*, user: User, session_ids: list[int]) -> set[int]:

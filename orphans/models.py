@@ -43,6 +43,10 @@ class Orphan(models.Model):
     last_activity_at = models.DateTimeField(default=timezone.now)
     client_id = models.UUIDField(default=uuid.uuid4)
     created_at = models.DateTimeField(default=timezone.now)
+    # The live session it came from (a revealed share made an orphan): what that session produced.
+    session = models.ForeignKey(
+        "group_sessions.GroupSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["posted_by", "client_id"], name="orphan_client_id_unique")]

@@ -45,8 +45,10 @@ def _summary(orphan: Orphan) -> dict:
 
 
 @transaction.atomic
-def orphan_post(*, user: User, team_id: int, title: str, detail: str = "", client_id: uuid.UUID) -> tuple[Orphan, bool]:
-    """Post a problem nobody owns to one's team."""
+def orphan_post(
+    *, user: User, team_id: int, title: str, detail: str = "", client_id: uuid.UUID, session_id: int | None = None
+) -> tuple[Orphan, bool]:
+    """Post a problem nobody owns to one's team (from a live session's share, `session_id`)."""
     require_member(user=user, team_id=team_id)
     person_lock(user=user)
     title, detail = title.strip(), detail.strip()
@@ -58,7 +60,9 @@ def orphan_post(*, user: User, team_id: int, title: str, detail: str = "", clien
         raise Invalid(f"At most {DETAIL_MAX_LENGTH} characters.", code="max_length", field="detail")
 
     def create() -> Orphan:
-        orphan = Orphan.objects.create(team_id=team_id, posted_by=user, title=title, detail=detail, client_id=client_id)
+        orphan = Orphan.objects.create(
+            team_id=team_id, posted_by=user, title=title, detail=detail, client_id=client_id, session_id=session_id
+        )
         Activity.objects.create(orphan=orphan, kind=Activity.Kind.POSTED, actor=user, created_at=orphan.created_at)
         nudge_orphan_unclaimed(
             orphan_id=orphan.pk, title=title, lead_ids=_lead_ids(team_id), posted_at=orphan.created_at
@@ -250,5 +254,6 @@ def orphan_from_share(*, user: User, session_id: int, share_id: int) -> Orphan:
         title=title,
         detail=share.text if title != share.text else "",
         client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"humble:share:{share.pk}:orphan"),
+        session_id=session.pk,
     )
     return orphan

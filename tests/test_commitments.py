@@ -285,6 +285,11 @@ def test_the_facilitator_makes_a_share_an_orphan_once_posted_by_its_author(lead,
     assert (orphan.team, orphan.posted_by, orphan.title, orphan.status) == (team, member, share.text, "open")
 
 
+def test_an_orphan_made_from_a_share_remembers_its_session(lead, revealed):
+    session, share = revealed
+    assert orphan_from_share(user=lead, session_id=session.pk, share_id=share.pk).session_id == session.pk
+
+
 def test_a_long_anonymous_share_becomes_an_orphan_titled_short_posted_by_the_facilitator(lead, revealed):
     session, share = revealed
     words = "The shared drive permissions nobody understands " * 10

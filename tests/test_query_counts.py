@@ -261,7 +261,7 @@ def test_a_teams_past_sessions_with_their_rounds(client_for, lead, member, teamm
         client_for(member),
         f"/api/v1/teams/{team.pk}/sessions",
         lambda n: [held(team, lead, took_part=[member, teammate]) for _ in range(n)],
-        7,
+        10,  # one query per kind of outcome: answers, agreements, commitments, orphans
     )
 
 
@@ -276,7 +276,7 @@ def test_a_teams_upcoming_sessions(client_for, lead, member, team):
                 starts_at=datetime.now(UTC) + timedelta(days=1),
             )
 
-    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}/sessions?when=upcoming", add, 5)
+    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}/sessions?when=upcoming", add, 8)
 
 
 def test_a_teams_facilitator_rota(client_for, lead, member, team):

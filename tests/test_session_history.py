@@ -7,11 +7,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from agreements.models import Agreement, Version
+from commitments.models import Commitment
 from exercises.factories import ExerciseFactory, StepFactory
 from exercises.models import Exercise, Step
 from group_sessions.factories import ConnectionFactory, GroupSessionFactory
 from group_sessions.models import GroupSession, Share
 from group_sessions.services import session_start
+from orphans.factories import OrphanFactory
 from tests.conftest import error_codes
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +54,28 @@ def test_past_sessions_come_latest_first_with_what_they_produced(client_for, lea
 
     assert [(s["id"], s["produced"]["answers"]) for s in results] == [(newer.pk, 2), (older.pk, 1)]
     assert results[0]["facilitator"]["id"] == lead.pk
+
+
+def test_what_a_session_produced_counts_its_agreements_commitments_and_orphans(client_for, lead, member, team):
+    session = held(team, lead, took_part=[member])
+    share = Share.objects.get(session=session)
+    agreement = Agreement.objects.create(team=team, kind=Agreement.Kind.PURPOSE, created_by=lead)
+    Version.objects.create(
+        agreement=agreement,
+        number=1,
+        text="Why we are here",
+        proposed_by=member,
+        status=Version.Status.CURRENT,
+        adopted_by=lead,
+        adopted_at=timezone.now(),
+        session=session,
+    )
+    Commitment.objects.create(team=team, volunteer=member, text="I will ask first", session=session, share=share)
+    OrphanFactory(team=team, posted_by=member, session=session)
+
+    [shown] = history(client_for(member), team).json()["results"]
+
+    assert shown["produced"] == {"answers": 1, "agreements_adopted": 1, "commitments_made": 1, "orphans_created": 1}
 
 
 def test_someone_who_took_part_sees_the_revealed_rounds(client_for, lead, member, team):
