@@ -30,6 +30,12 @@ def text_in(*, item: Model, field: str, locale: str):
     return item.translations.get(language, {}).get(field) or getattr(item, field)
 
 
+def exercise_title(*, slug: str, locale: str) -> str | None:
+    """An exercise's title in the language of `locale` (None: no such exercise)."""
+    exercise = Exercise.objects.filter(slug=slug).only("title", "translations").first()
+    return text_in(item=exercise, field="title", locale=locale) if exercise else None
+
+
 def themes_list() -> QuerySet[Theme]:
     return Theme.objects.all()
 

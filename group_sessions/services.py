@@ -156,6 +156,7 @@ def _tell_members(*, session: GroupSession, team: Team, opened_by: User | None, 
         session_id=session.pk,
         user_ids=told,
         started_by=public_person(opened_by)["display_name"] if opened_by else team.name,
+        exercise=session.exercise.slug,
         title=session.exercise.title,
         team=team.name,
     )

@@ -60,9 +60,12 @@ def nudge_reflect_after_session(*, session_id: int, ended_at: datetime, user_ids
     )
 
 
-def nudge_session_started(*, session_id: int, user_ids: list[int], started_by: str, title: str, team: str) -> None:
-    """To the team: `started_by` (the lead's public name) started `title` with `team`."""
-    facts = {"session_id": session_id, "started_by": started_by, "title": title, "team": team}
+def nudge_session_started(
+    *, session_id: int, user_ids: list[int], started_by: str, exercise: str, title: str, team: str
+) -> None:
+    """To the team: `started_by` (the lead's public name) started the exercise `exercise`
+    (`title` in English; each person reads it in their language) with `team`."""
+    facts = {"session_id": session_id, "started_by": started_by, "exercise": exercise, "title": title, "team": team}
     nudges_insert(
         nudges=[
             Nudge(
@@ -107,8 +110,9 @@ def nudge_orphan_reminder(*, orphan_id: int, title: str, claimant_id: int, claim
     )
 
 
-def nudge_pair_invited(*, pair_id: int, partner_id: int, invited_by: str, title: str) -> None:
-    """To the partner: `invited_by` (the inviter's public name) asks them to do `title` together."""
+def nudge_pair_invited(*, pair_id: int, partner_id: int, invited_by: str, exercise: str, title: str) -> None:
+    """To the partner: `invited_by` (the inviter's public name) asks them to do the exercise
+    `exercise` (`title` in English; they read it in their language) together."""
     nudges_insert(
         nudges=[
             Nudge(
@@ -116,7 +120,7 @@ def nudge_pair_invited(*, pair_id: int, partner_id: int, invited_by: str, title:
                 kind=Kind.PAIR_INVITED,
                 dedupe_key=f"pair_invited:{pair_id}",
                 due_at=timezone.now(),
-                context={"pair_id": pair_id, "invited_by": invited_by, "title": title},
+                context={"pair_id": pair_id, "invited_by": invited_by, "exercise": exercise, "title": title},
             )
         ]
     )

@@ -114,7 +114,11 @@ def _invite(*, inviter: User, exercise_slug: str, partner_id: int, note: str, cl
         },
     )
     nudge_pair_invited(
-        pair_id=pair.pk, partner_id=partner.pk, invited_by=public_person(inviter)["display_name"], title=exercise.title
+        pair_id=pair.pk,
+        partner_id=partner.pk,
+        invited_by=public_person(inviter)["display_name"],
+        exercise=exercise.slug,
+        title=exercise.title,
     )
     return pair
 

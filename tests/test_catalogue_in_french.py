@@ -3,6 +3,7 @@ profile's locale, in English where the pack has no translation, and a French nud
 an exercise in English."""
 
 import shutil
+import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -14,9 +15,12 @@ from exercises.content import DEFAULT_PACK, ContentPackError, read_pack
 from exercises.factories import ExerciseFactory, StepFactory, ThemeFactory
 from exercises.models import Exercise, Step
 from exercises.services import content_pack_load
+from group_sessions.services import session_start
 from nudges.clock import nudges_plan
 from nudges.delivery import nudges_deliver
 from nudges.models import Kind, Nudge
+from pairs.factories import PairExerciseFactory
+from pairs.services import pair_invite
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +189,29 @@ def test_a_daily_nudge_for_an_exercise_with_no_french_title_keeps_the_english_on
     ExerciseFactory(title="Three good things", translations={})
     someone = UserFactory(time_zone="UTC", locale="fr")
     assert "Three good things" in daily_nudge_for(someone).body
+
+
+# Nudges that name an exercise someone else chose
+
+
+def sent_now(kind: str, user) -> Nudge:
+    nudges_deliver(now=datetime.now(UTC))
+    return Nudge.objects.get(user=user, kind=kind)
+
+
+def test_a_french_speaker_told_of_a_live_session_reads_its_exercise_in_french(lead, team, french):
+    exercise = ExerciseFactory(
+        mode=Exercise.Mode.GROUP, title="Ask before you tell", translations={"fr": {"title": "Demander avant de dire"}}
+    )
+    session_start(lead=lead, team_id=team.pk, exercise_slug=exercise.slug, client_id=uuid.uuid4())
+    body = sent_now(Kind.SESSION_STARTED, french).body
+    assert "Demander avant de dire" in body and "Ask before you tell" not in body
+
+
+def test_a_french_speaker_invited_to_a_pair_reads_its_exercise_in_french(teammate, french):
+    exercise = PairExerciseFactory(
+        title="Ask before you tell", translations={"fr": {"title": "Demander avant de dire"}}
+    )
+    pair_invite(inviter=teammate, exercise_slug=exercise.slug, partner_id=french.pk, note="", client_id=uuid.uuid4())
+    body = sent_now(Kind.PAIR_INVITED, french).body
+    assert "Demander avant de dire" in body and "Ask before you tell" not in body

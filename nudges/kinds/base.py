@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.db.models import Expression, QuerySet
 
 from accounts.models import User
+from exercises.selectors import exercise_title
 from nudges.models import Nudge
 
 
@@ -26,6 +27,15 @@ def always_relevant(*, nudge: Nudge, user: User, local: datetime) -> str:
 def facts_of_the_cause(*, nudge: Nudge, user: User, local: datetime) -> dict:
     """The facts its trigger stored with the nudge when the cause happened."""
     return dict(nudge.context)
+
+
+def facts_with_the_exercise_in_their_language(*, nudge: Nudge, user: User, local: datetime) -> dict:
+    """The facts of the cause, with the exercise's title (`title`, of the exercise `exercise`)
+    in the person's language: a French nudge never names an exercise in English."""
+    facts = dict(nudge.context)
+    if "exercise" in facts:
+        facts["title"] = exercise_title(slug=facts["exercise"], locale=user.locale) or facts["title"]
+    return facts
 
 
 def everyone(people: QuerySet[User], now: datetime) -> QuerySet[User]:

@@ -3,7 +3,7 @@ invitation is answered, cancelled or expired."""
 
 from django.utils.translation import gettext as _
 
-from nudges.kinds.base import NudgeKind, Text
+from nudges.kinds.base import NudgeKind, Text, facts_with_the_exercise_in_their_language
 from nudges.models import Kind
 from pairs.selectors import pair_is_open
 
@@ -23,6 +23,7 @@ KIND = NudgeKind(
     name=Kind.PAIR_INVITED,
     preference="pair_invited",
     text=text,
+    facts=facts_with_the_exercise_in_their_language,
     still_relevant=still_relevant,
     collapse_key="pair_invited",
 )

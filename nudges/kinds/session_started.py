@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from group_sessions.selectors import session_is_live
-from nudges.kinds.base import NudgeKind, Text
+from nudges.kinds.base import NudgeKind, Text, facts_with_the_exercise_in_their_language
 from nudges.models import Kind
 
 
@@ -22,6 +22,7 @@ KIND = NudgeKind(
     name=Kind.SESSION_STARTED,
     preference="session_started",
     text=text,
+    facts=facts_with_the_exercise_in_their_language,
     still_relevant=still_relevant,
     collapse_key="session_started",
 )
