@@ -1,12 +1,11 @@
 """To a team's members at 10:00 local on an agreement's review date: is it still what we agree?"""
 
-from datetime import date, time, timedelta
+from datetime import timedelta
 
-from django.db.models import TimeField, Value
 from django.utils.translation import gettext as _
 
 from agreements.selectors import agreements_due_for_review, members_reviewing
-from nudges.kinds.base import NudgeKind, Schedule, Text
+from nudges.kinds.base import NudgeKind, Text, ten_each_morning
 from nudges.models import Kind
 
 
@@ -46,11 +45,6 @@ KIND = NudgeKind(
     text=text,
     facts=facts,
     still_relevant=still_relevant,
-    schedule=Schedule(
-        at=Value(time(10, 0), output_field=TimeField()),
-        days=lambda today: [today, today + timedelta(days=1)],
-        period=date.isoformat,
-        who=who,
-    ),
+    schedule=ten_each_morning(who),
     collapse_key="agreement_review",
 )

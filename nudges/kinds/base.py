@@ -3,9 +3,9 @@ it; nudges/__init__.py says what adding a kind takes."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Expression, QuerySet
+from django.db.models import Expression, QuerySet, TimeField, Value
 
 from accounts.models import User
 from exercises.selectors import exercise_title
@@ -57,6 +57,17 @@ class Schedule:
     days: Callable[[date], list[date]]
     period: Callable[[date], str]
     who: Callable[[QuerySet[User], datetime], QuerySet[User]] = everyone
+
+
+def ten_each_morning(who: Callable[[QuerySet[User], datetime], QuerySet[User]]) -> Schedule:
+    """10:00 local, on each day something falls due for the people `who` keeps: planned for
+    today and tomorrow, at most one a person a day (the kind's facts gather what is due)."""
+    return Schedule(
+        at=Value(time(10, 0), output_field=TimeField()),
+        days=lambda today: [today, today + timedelta(days=1)],
+        period=date.isoformat,
+        who=who,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
 """To the volunteer at 10:00 local on the day they said they would check back: their open
 commitments, and the orphans they claimed with that date."""
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 
-from django.db.models import Q, TimeField, Value
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from commitments.selectors import check_backs_due, volunteers_checking_back
-from nudges.kinds.base import NudgeKind, Schedule, Text
+from nudges.kinds.base import NudgeKind, Text, ten_each_morning
 from nudges.models import Kind
 from orphans.selectors import claimants_checking_back, claims_to_check_back
 
@@ -47,11 +47,6 @@ KIND = NudgeKind(
     text=text,
     facts=facts,
     still_relevant=still_relevant,
-    schedule=Schedule(
-        at=Value(time(10, 0), output_field=TimeField()),
-        days=lambda today: [today, today + timedelta(days=1)],
-        period=date.isoformat,
-        who=who,
-    ),
+    schedule=ten_each_morning(who),
     collapse_key="commitment_check_back",
 )
