@@ -4,7 +4,7 @@ an exercise in English."""
 
 import shutil
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -195,7 +195,9 @@ def test_a_daily_nudge_for_an_exercise_with_no_french_title_keeps_the_english_on
 
 
 def sent_now(kind: str, user) -> Nudge:
-    nudges_deliver(now=datetime.now(UTC))
+    """Delivered at the next noon (UTC, the person's zone), so quiet hours never hold it back."""
+    noon = (datetime.now(UTC) + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    nudges_deliver(now=noon)
     return Nudge.objects.get(user=user, kind=kind)
 
 

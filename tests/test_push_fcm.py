@@ -70,6 +70,13 @@ def nudge(member):
 
 
 @pytest.fixture(autouse=True)
+def _daytime(time_machine):
+    """Midday in the person's zone (UTC), so quiet hours never defer a push, whatever the hour
+    the suite runs at; retries below stay before quiet hours begin."""
+    time_machine.move_to("2026-06-10 12:00Z", tick=True)
+
+
+@pytest.fixture(autouse=True)
 def _session_is_live(monkeypatch):
     # The session_started kind checks its session is still live; these tests are about FCM.
     monkeypatch.setattr("nudges.recheck._still_relevant", lambda nudge, user, local: "")
@@ -171,7 +178,7 @@ def test_a_nudge_that_keeps_failing_is_marked_failed_with_its_reason(fcm, nudge,
     fcm["answers"]["token-later"] = UNAVAILABLE
     later = timezone.now()
     for _ in range(MAX_ATTEMPTS):
-        later += timedelta(hours=3)
+        later += timedelta(hours=1, minutes=45)  # past the longest backoff, before 21:00
         nudges_deliver(now=later)
     nudge.refresh_from_db()
     assert (nudge.status, nudge.attempts, nudge.reason) == ("failed", MAX_ATTEMPTS, "UNAVAILABLE")
