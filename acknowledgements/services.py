@@ -232,13 +232,13 @@ def reports_resolve(*, report_ids: list[int], restore_to_feed: bool) -> None:
 
 @transaction.atomic
 def acknowledgement_from_share(
-    *, user: User, session_id: int, share_id: int, recipient_id: int, behaviour: str
+    *, user: User, session_id: int, share_ref: str, recipient_id: int, behaviour: str
 ) -> Acknowledgement:
     """A shout-out: in a live session's round, the author of a revealed share that names a
     colleague confirms it, and it becomes their acknowledgement of that colleague, shown to the
     team and notified as any acknowledgement is. A share becomes one acknowledgement: sending it
     again answers with the first."""
-    share = revealed_share(session=session_for_member(user=user, session_id=session_id), share_id=share_id)
+    share = revealed_share(session=session_for_member(user=user, session_id=session_id), ref=share_ref)
     if share.author_id != user.pk:
         raise NotAllowed("Only its author turns a share into a shout-out.", code="not_your_share")
     acknowledgement, _ = acknowledgement_create(

@@ -161,7 +161,7 @@ def agreement_adopt_in_session(
     version: int,
     agreement_id: int | None = None,
     kind: str | None = None,
-    share_id: int | None = None,
+    share_ref: str | None = None,
     text: str | None = None,
 ) -> Version:
     """The facilitator adopts, as the next version of one of the team's agreements (named, or
@@ -173,11 +173,11 @@ def agreement_adopt_in_session(
     """
     if (agreement_id is None) == (kind is None):
         raise Invalid("Name the agreement, or its kind.", code="invalid", field="agreement")
-    if (share_id is None) == (text is None):
+    if (share_ref is None) == (text is None):
         raise Invalid("Adopt a revealed share, or typed words.", code="invalid", field="text")
     session = session_moment(user=user, session_id=session_id, version=version)
-    if share_id is not None:
-        share = revealed_share(session=session, share_id=share_id)
+    if share_ref is not None:
+        share = revealed_share(session=session, ref=share_ref)
         words, proposer = share.text, (user if share.anonymous else share.author)
     else:
         words, proposer = _text(text), user

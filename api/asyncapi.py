@@ -28,6 +28,7 @@ from pairs.models import ANSWER_MAX_LENGTH as PAIR_ANSWER_MAX_LENGTH
 from realtime import consumers
 
 ID = {"type": "integer"}
+SHARE = {"type": "string", "description": "a revealed share's `ref`"}
 TEXT = {"type": "string"}
 PERSON = {"$ref": "#/components/schemas/Person"}
 EXERCISE = {
@@ -121,25 +122,25 @@ COMMANDS = {
             **VERSION,
             "agreement": ID,
             "kind": _enum(Agreement.Kind.values),
-            "share_id": ID,
+            "share": SHARE,
             "text": {"type": "string", "maxLength": AGREEMENT_TEXT_MAX_LENGTH},
         },
-        "Facilitator: adopts a revealed share (`share_id`) or typed `text` as the next version of the team's "
+        "Facilitator: adopts a revealed share (`share`, its `ref`) or typed `text` as the next version of the team's "
         "`agreement`, or of its agreement of this `kind` (made if it has none).",
     ),
     "commit": (
-        {"share_id": ID, "check_back": {"type": "string", "format": "date"}},
+        {"share": SHARE, "check_back": {"type": "string", "format": "date"}},
         "Member: makes their own revealed share their commitment, optionally with a date to check back.",
     ),
-    "make_orphan": ({"share_id": ID}, "Facilitator: makes a revealed share an orphan of the team."),
+    "make_orphan": ({"share": SHARE}, "Facilitator: makes a revealed share an orphan of the team."),
     "shout_out": (
-        {"share_id": ID, "recipient": ID, "behaviour": _enum(Acknowledgement.Behaviour.values)},
+        {"share": SHARE, "recipient": ID, "behaviour": _enum(Acknowledgement.Behaviour.values)},
         "Member: confirms their own revealed share as an acknowledgement of the colleague it names, shown to the team.",
     ),
 }
 OPTIONAL_COMMAND_FIELDS = {
     "share": ("anonymous",),
-    "adopt_agreement": ("agreement", "kind", "share_id", "text"),
+    "adopt_agreement": ("agreement", "kind", "share", "text"),
     "commit": ("check_back",),
 }
 
@@ -201,6 +202,13 @@ ROOM_FRAME_SCHEMAS = {
     "answer.accepted": (
         _frame("answer.accepted", {"answer": {"$ref": "#/components/schemas/Answer"}}),
         "To the one who answered only.",
+    ),
+    "share.became": (
+        _frame(
+            "share.became",
+            {"share": SHARE, "kind": _enum(["commitment", "orphan", "acknowledgement"]), "id": ID},
+        ),
+        "To the one who sent `commit`, `make_orphan` or `shout_out`: what the share became, and its id.",
     ),
 }
 

@@ -33,7 +33,11 @@ class SessionExerciseSerializer(HistoryExerciseSerializer):
     steps = SessionStepSerializer(many=True)
 
 
+SHARE_REF_HELP = "names the share in the room's commands (`share`); opaque, unlike ids it tells no order"
+
+
 class RevealedShareSerializer(serializers.Serializer):
+    ref = serializers.CharField(help_text=SHARE_REF_HELP)
     text = serializers.CharField()
     author = PersonSerializer(allow_null=True, help_text="null when the share is anonymous")
 
@@ -58,6 +62,7 @@ class RoundSerializer(serializers.Serializer):
 
 class AnswerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    ref = serializers.CharField(help_text=SHARE_REF_HELP)
     step = serializers.IntegerField()
     text = serializers.CharField(allow_blank=True)
     value = serializers.IntegerField(allow_null=True)

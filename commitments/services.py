@@ -55,12 +55,12 @@ def commitment_make(
 
 @transaction.atomic
 def commitment_from_share(
-    *, user: User, session_id: int, share_id: int, check_back_on: date | None = None
+    *, user: User, session_id: int, share_ref: str, check_back_on: date | None = None
 ) -> Commitment:
     """In a live session, one's own revealed share becomes one's commitment. A share becomes
     one commitment: sending it again answers with the first."""
     session = session_for_member(user=user, session_id=session_id)
-    share = revealed_share(session=session, share_id=share_id)
+    share = revealed_share(session=session, ref=share_ref)
     if share.author_id != user.pk:
         raise NotAllowed("Only its author makes a share their commitment.", code="not_your_share")
     existing = Commitment.objects.filter(share=share).first()

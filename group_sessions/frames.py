@@ -26,6 +26,7 @@ ROOM_FRAMES: dict[str, frozenset[str]] = {
     "round.progress": frozenset({"step", "count"}),
     "round": frozenset({"round"}),
     "answer.accepted": frozenset({"answer"}),
+    "share.became": frozenset({"share", "kind", "id"}),
 }
 
 CHECKIN_MINIMUM = 3
@@ -61,6 +62,12 @@ def round_frame(*, session: GroupSession, step_position: int) -> dict:
 
 def answer_accepted_frame(*, share: Share) -> dict:
     return _frame("answer.accepted", answer=answer_view(share))
+
+
+def share_became_frame(*, share_ref: str, kind: str, made_id: int) -> dict:
+    """To the one who sent a share command: what the share became (`commitment`, `orphan` or
+    `acknowledgement`) and its id, to open it over HTTP."""
+    return _frame("share.became", share=share_ref, kind=kind, id=made_id)
 
 
 def people_view(user_ids: list[int]) -> list[dict]:
@@ -99,7 +106,11 @@ def round_view(*, session: GroupSession, step: Step, shares: list[Share]) -> dic
     if step.kind == Step.Kind.SHARE:
         view["shares"] = (
             [
-                {"text": share.text, "author": None if share.anonymous else public_person(share.author)}
+                {
+                    "ref": share.ref,
+                    "text": share.text,
+                    "author": None if share.anonymous else public_person(share.author),
+                }
                 for share in sorted(shares, key=_reveal_order)
             ]
             if revealed
@@ -149,7 +160,14 @@ def session_view(*, session: GroupSession, viewer: User) -> dict:
 
 def answer_view(share: Share) -> dict:
     """One's own answer, as only its author sees it."""
-    return {"id": share.pk, "step": share.step, "text": share.text, "value": share.value, "anonymous": share.anonymous}
+    return {
+        "id": share.pk,
+        "ref": share.ref,
+        "step": share.step,
+        "text": share.text,
+        "value": share.value,
+        "anonymous": share.anonymous,
+    }
 
 
 def session_history(*, sessions: list[GroupSession], viewer: User) -> list[dict]:

@@ -7,11 +7,13 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from exercises.models import Exercise
 from teams.models import Team
 
 SHARE_MAX_LENGTH = 1000
+SHARE_REF_SALT = "humble.group_sessions.share_ref"
 
 
 class SessionSeries(models.Model):
@@ -127,6 +129,12 @@ class Share(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["session", "step", "author"], name="one_share_per_round")]
+
+    @property
+    def ref(self) -> str:
+        """How the room names a revealed share (`share` in its commands): opaque, because ids
+        follow the order of answering and would tell who wrote an anonymous share."""
+        return salted_hmac(SHARE_REF_SALT, f"{self.session_id}:{self.pk}").hexdigest()[:20]
 
 
 class CalendarFeed(models.Model):

@@ -525,15 +525,14 @@ def session_moment(*, user: User, session_id: int, version: int) -> GroupSession
     return _facilitator_command(user=user, session_id=session_id, version=version, change=lambda session, steps: None)
 
 
-def revealed_share(*, session: GroupSession, share_id: int) -> Share:
-    """A text share of this session whose round has been revealed. Anything else (another
-    session's, a check-in, a round not revealed yet, which is still its author's alone) is
-    NotFound, on the field `share_id`."""
-    share = (
-        Share.objects.filter(pk=share_id, session=session, step__in=session.revealed_steps, value=None)
-        .select_related("author")
-        .first()
+def revealed_share(*, session: GroupSession, ref: str) -> Share:
+    """A text share of this session whose round has been revealed, by its `ref`. Anything else
+    (another session's, a check-in, a round not revealed yet, which is still its author's alone)
+    is NotFound, on the field `share`. A round holds a team's answers, so they are few."""
+    revealed = Share.objects.filter(session=session, step__in=session.revealed_steps, value=None).select_related(
+        "author"
     )
-    if share is None or not share.text:
-        raise NotFound("No such revealed share in this session.", code="share_not_found", field="share_id")
+    share = next((share for share in revealed if share.ref == ref and share.text), None)
+    if share is None:
+        raise NotFound("No such revealed share in this session.", code="share_not_found", field="share")
     return share

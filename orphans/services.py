@@ -238,7 +238,7 @@ def orphan_reopen(*, user: User, orphan_id: int) -> Orphan:
 
 
 @transaction.atomic
-def orphan_from_share(*, user: User, session_id: int, share_id: int) -> Orphan:
+def orphan_from_share(*, user: User, session_id: int, share_ref: str) -> Orphan:
     """In a live session's "who will pick this up" round, the facilitator makes a revealed
     share an orphan of the team in one step. It is posted by the share's author (by the
     facilitator if the share was anonymous, so nobody is unmasked); a share becomes one orphan,
@@ -246,7 +246,7 @@ def orphan_from_share(*, user: User, session_id: int, share_id: int) -> Orphan:
     session = session_for_member(user=user, session_id=session_id)
     if session.facilitator_id != user.pk:
         raise NotAllowed("Only the facilitator can do that.", code="not_facilitator")
-    share = revealed_share(session=session, share_id=share_id)
+    share = revealed_share(session=session, ref=share_ref)
     title = shortened(share.text, limit=TITLE_MAX_LENGTH)
     orphan, _ = orphan_post(
         user=user if share.anonymous else share.author,

@@ -26,7 +26,7 @@ from events.channels import pair_group, session_group, user_group
 from events.frames import event_frame
 from events.selectors import events_after, last_event_number
 from group_sessions import services as sessions
-from group_sessions.frames import answer_accepted_frame, snapshot_frame
+from group_sessions.frames import answer_accepted_frame, share_became_frame, snapshot_frame
 from group_sessions.selectors import session_for_member
 from orphans.services import orphan_from_share
 from pairs import frames as pair_frames
@@ -375,7 +375,7 @@ class SessionRoomConsumer(RoomConsumer):
             frame,
             agreement_id=field(frame, "agreement", int, required=False),
             kind=field(frame, "kind", str, required=False),
-            share_id=field(frame, "share_id", int, required=False),
+            share_ref=field(frame, "share", str, required=False),
             text=field(frame, "text", str, required=False),
         )
 
@@ -385,24 +385,27 @@ class SessionRoomConsumer(RoomConsumer):
             check_back_on = date.fromisoformat(check_back) if check_back is not None else None
         except ValueError:
             raise FrameError("invalid_field", '"check_back" must be a date, 2026-12-18.', "check_back") from None
-        await self._on_share(commitment_from_share, frame, check_back_on=check_back_on)
+        await self._on_share(commitment_from_share, "commitment", frame, check_back_on=check_back_on)
 
     async def command_make_orphan(self, frame):
-        await self._on_share(orphan_from_share, frame)
+        await self._on_share(orphan_from_share, "orphan", frame)
 
     async def command_shout_out(self, frame):
         await self._on_share(
             acknowledgement_from_share,
+            "acknowledgement",
             frame,
             recipient_id=field(frame, "recipient", int),
             behaviour=field(frame, "behaviour", str),
         )
 
-    async def _on_share(self, command, frame, **arguments):
-        """What a revealed share becomes; the result is read over HTTP, a refusal is an error frame."""
-        await database_sync_to_async(command)(
-            user=self.user, session_id=self.room_id, share_id=field(frame, "share_id", int), **arguments
+    async def _on_share(self, command, kind: str, frame, **arguments):
+        """What a revealed share becomes, told to the sender alone (`share.became`)."""
+        share_ref = field(frame, "share", str)
+        made = await database_sync_to_async(command)(
+            user=self.user, session_id=self.room_id, share_ref=share_ref, **arguments
         )
+        await self.send_frame(share_became_frame(share_ref=share_ref, kind=kind, made_id=made.pk))
 
     async def _answer(self, frame, **answer):
         share = await database_sync_to_async(sessions.round_answer)(

@@ -307,7 +307,7 @@ def test_the_facilitator_adopts_a_revealed_share_as_the_next_version(lead, membe
     session, share = revealed
     agreement = agreement_with(team, CURRENT)
     version = agreement_adopt_in_session(
-        user=lead, session_id=session.pk, version=session.version, agreement_id=agreement.pk, share_id=share.pk
+        user=lead, session_id=session.pk, version=session.version, agreement_id=agreement.pk, share_ref=share.ref
     )
     assert (version.number, version.status, version.text) == (2, CURRENT, share.text)
     assert (version.proposed_by, version.adopted_by, version.session_id) == (member, lead, session.pk)
@@ -327,17 +327,19 @@ def test_an_anonymous_share_adopted_never_names_its_author(lead, team, revealed)
     session, share = revealed
     Share.objects.filter(pk=share.pk).update(anonymous=True)
     version = agreement_adopt_in_session(
-        user=lead, session_id=session.pk, version=session.version, kind=NORM, share_id=share.pk
+        user=lead, session_id=session.pk, version=session.version, kind=NORM, share_ref=share.ref
     )
     assert version.proposed_by == lead
 
 
 def test_a_double_tap_adopts_once(lead, team, revealed):
     session, share = revealed
-    agreement_adopt_in_session(user=lead, session_id=session.pk, version=session.version, kind=NORM, share_id=share.pk)
+    agreement_adopt_in_session(
+        user=lead, session_id=session.pk, version=session.version, kind=NORM, share_ref=share.ref
+    )
     with pytest.raises(Conflict) as refused:
         agreement_adopt_in_session(
-            user=lead, session_id=session.pk, version=session.version, kind=NORM, share_id=share.pk
+            user=lead, session_id=session.pk, version=session.version, kind=NORM, share_ref=share.ref
         )
     assert refused.value.code == "stale_version"
     assert Version.objects.count() == 1
@@ -347,7 +349,7 @@ def test_only_the_facilitator_adopts_in_a_session(member, revealed):
     session, share = revealed
     with pytest.raises(NotAllowed) as refused:
         agreement_adopt_in_session(
-            user=member, session_id=session.pk, version=session.version, kind=NORM, share_id=share.pk
+            user=member, session_id=session.pk, version=session.version, kind=NORM, share_ref=share.ref
         )
     assert refused.value.code == "not_facilitator"
 
@@ -357,9 +359,9 @@ def test_a_share_not_yet_revealed_stays_its_authors(lead, team, revealed):
     GroupSession.objects.filter(pk=session.pk).update(revealed_steps=[])
     with pytest.raises(NotFound) as refused:
         agreement_adopt_in_session(
-            user=lead, session_id=session.pk, version=session.version, kind=NORM, share_id=share.pk
+            user=lead, session_id=session.pk, version=session.version, kind=NORM, share_ref=share.ref
         )
-    assert (refused.value.code, refused.value.field) == ("share_not_found", "share_id")
+    assert (refused.value.code, refused.value.field) == ("share_not_found", "share")
     assert not Version.objects.exists()
 
 
@@ -368,7 +370,7 @@ def test_another_teams_agreement_is_not_adopted_in_this_session(lead, colleague,
     elsewhere = agreement_with(colleague.memberships.get().team, CURRENT)
     with pytest.raises(NotFound) as refused:
         agreement_adopt_in_session(
-            user=lead, session_id=session.pk, version=session.version, agreement_id=elsewhere.pk, share_id=share.pk
+            user=lead, session_id=session.pk, version=session.version, agreement_id=elsewhere.pk, share_ref=share.ref
         )
     assert refused.value.code == "agreement_not_found"
 
@@ -376,10 +378,10 @@ def test_another_teams_agreement_is_not_adopted_in_this_session(lead, colleague,
 @pytest.mark.parametrize(
     "arguments",
     [
-        {"share_id": 1},  # neither an agreement nor a kind
+        {"share_ref": "x"},  # neither an agreement nor a kind
         {"kind": "purpose"},  # neither a share nor words
         {"kind": "purpose", "agreement_id": 1, "text": "x"},
-        {"kind": "purpose", "share_id": 1, "text": "x"},
+        {"kind": "purpose", "share_ref": "x", "text": "x"},
     ],
 )
 def test_a_session_adoption_names_one_agreement_and_one_wording(lead, revealed, arguments):

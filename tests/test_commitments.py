@@ -249,8 +249,8 @@ def revealed(lead, member, teammate, team):
 def test_ones_own_revealed_share_becomes_ones_commitment_once(member, team, revealed):
     session, share = revealed
     friday = timezone.localdate() + timedelta(days=2)
-    commitment = commitment_from_share(user=member, session_id=session.pk, share_id=share.pk, check_back_on=friday)
-    again = commitment_from_share(user=member, session_id=session.pk, share_id=share.pk)
+    commitment = commitment_from_share(user=member, session_id=session.pk, share_ref=share.ref, check_back_on=friday)
+    again = commitment_from_share(user=member, session_id=session.pk, share_ref=share.ref)
     assert again.pk == commitment.pk
     assert (commitment.text, commitment.volunteer, commitment.team, commitment.check_back_on) == (
         share.text,
@@ -264,7 +264,7 @@ def test_ones_own_revealed_share_becomes_ones_commitment_once(member, team, reve
 def test_nobody_commits_someone_else_to_their_share(teammate, revealed):
     session, share = revealed
     with pytest.raises(NotAllowed) as refused:
-        commitment_from_share(user=teammate, session_id=session.pk, share_id=share.pk)
+        commitment_from_share(user=teammate, session_id=session.pk, share_ref=share.ref)
     assert refused.value.code == "not_your_share"
 
 
@@ -272,29 +272,29 @@ def test_a_share_not_revealed_is_not_made_anything(lead, member, revealed):
     session, share = revealed
     GroupSession.objects.filter(pk=session.pk).update(revealed_steps=[])
     with pytest.raises(NotFound):
-        commitment_from_share(user=member, session_id=session.pk, share_id=share.pk)
+        commitment_from_share(user=member, session_id=session.pk, share_ref=share.ref)
     with pytest.raises(NotFound):
-        orphan_from_share(user=lead, session_id=session.pk, share_id=share.pk)
+        orphan_from_share(user=lead, session_id=session.pk, share_ref=share.ref)
 
 
 def test_the_facilitator_makes_a_share_an_orphan_once_posted_by_its_author(lead, member, team, revealed):
     session, share = revealed
-    orphan = orphan_from_share(user=lead, session_id=session.pk, share_id=share.pk)
-    again = orphan_from_share(user=lead, session_id=session.pk, share_id=share.pk)
+    orphan = orphan_from_share(user=lead, session_id=session.pk, share_ref=share.ref)
+    again = orphan_from_share(user=lead, session_id=session.pk, share_ref=share.ref)
     assert again.pk == orphan.pk
     assert (orphan.team, orphan.posted_by, orphan.title, orphan.status) == (team, member, share.text, "open")
 
 
 def test_an_orphan_made_from_a_share_remembers_its_session(lead, revealed):
     session, share = revealed
-    assert orphan_from_share(user=lead, session_id=session.pk, share_id=share.pk).session_id == session.pk
+    assert orphan_from_share(user=lead, session_id=session.pk, share_ref=share.ref).session_id == session.pk
 
 
 def test_a_long_anonymous_share_becomes_an_orphan_titled_short_posted_by_the_facilitator(lead, revealed):
     session, share = revealed
     words = "The shared drive permissions nobody understands " * 10
     Share.objects.filter(pk=share.pk).update(anonymous=True, text=words)
-    orphan = orphan_from_share(user=lead, session_id=session.pk, share_id=share.pk)
+    orphan = orphan_from_share(user=lead, session_id=session.pk, share_ref=share.ref)
     assert orphan.posted_by == lead
     assert len(orphan.title) <= 140 and orphan.title.endswith("…") and orphan.detail == words.strip()
 
@@ -302,14 +302,14 @@ def test_a_long_anonymous_share_becomes_an_orphan_titled_short_posted_by_the_fac
 def test_only_the_facilitator_makes_an_orphan(member, revealed):
     session, share = revealed
     with pytest.raises(NotAllowed) as refused:
-        orphan_from_share(user=member, session_id=session.pk, share_id=share.pk)
+        orphan_from_share(user=member, session_id=session.pk, share_ref=share.ref)
     assert refused.value.code == "not_facilitator"
 
 
 def test_a_shout_out_becomes_the_authors_acknowledgement_of_the_colleague(member, teammate, revealed):
     session, share = revealed
     acknowledgement = acknowledgement_from_share(
-        user=member, session_id=session.pk, share_id=share.pk, recipient_id=teammate.pk, behaviour="helped"
+        user=member, session_id=session.pk, share_ref=share.ref, recipient_id=teammate.pk, behaviour="helped"
     )
     assert (acknowledgement.sender, acknowledgement.recipient, acknowledgement.message) == (
         member,
@@ -319,7 +319,7 @@ def test_a_shout_out_becomes_the_authors_acknowledgement_of_the_colleague(member
     assert acknowledgement.visibility == "team"
     assert Event.objects.filter(user=teammate, type="acknowledgement.received").count() == 1
     again = acknowledgement_from_share(
-        user=member, session_id=session.pk, share_id=share.pk, recipient_id=teammate.pk, behaviour="helped"
+        user=member, session_id=session.pk, share_ref=share.ref, recipient_id=teammate.pk, behaviour="helped"
     )
     assert again.pk == acknowledgement.pk
 
@@ -328,7 +328,7 @@ def test_only_the_author_confirms_a_shout_out(teammate, lead, revealed):
     session, share = revealed
     with pytest.raises(NotAllowed) as refused:
         acknowledgement_from_share(
-            user=teammate, session_id=session.pk, share_id=share.pk, recipient_id=lead.pk, behaviour="helped"
+            user=teammate, session_id=session.pk, share_ref=share.ref, recipient_id=lead.pk, behaviour="helped"
         )
     assert refused.value.code == "not_your_share"
 
@@ -337,10 +337,10 @@ def test_a_shout_out_follows_the_acknowledgement_rules(member, outsider, reveale
     session, share = revealed
     with pytest.raises(Invalid) as refused:
         acknowledgement_from_share(
-            user=member, session_id=session.pk, share_id=share.pk, recipient_id=member.pk, behaviour="helped"
+            user=member, session_id=session.pk, share_ref=share.ref, recipient_id=member.pk, behaviour="helped"
         )
     assert refused.value.code == "self_acknowledgement"
     with pytest.raises(NotFound):
         acknowledgement_from_share(
-            user=member, session_id=session.pk, share_id=share.pk, recipient_id=outsider.pk, behaviour="helped"
+            user=member, session_id=session.pk, share_ref=share.ref, recipient_id=outsider.pk, behaviour="helped"
         )

@@ -25,8 +25,9 @@ def live(lead, team, member, teammate):
     return session
 
 
-async def revealed_round(lead_room, member_room, text: str) -> int:
-    """Steps to the share round, the member shares, the round is revealed; the version after."""
+async def revealed_round(lead_room, member_room, text: str) -> tuple[int, str]:
+    """Steps to the share round, the member shares, the round is revealed; the version after
+    and the share's ref, as everyone in the room sees it."""
     version = (await frame_of(lead_room, "snapshot"))["session"]["version"]
     await frame_of(member_room, "snapshot")
     for command in ("start", "next"):
@@ -36,21 +37,16 @@ async def revealed_round(lead_room, member_room, text: str) -> int:
     await frame_of(member_room, "answer.accepted")
     await send(lead_room, {"type": "reveal", "version": version})
     version = (await frame_of(lead_room, "state"))["session"]["version"]
-    await frame_of(lead_room, "round")
-    return version
-
-
-def only_share_id(session) -> int:
-    return session.shares.get().pk
+    (share,) = (await frame_of(lead_room, "round"))["round"]["shares"]
+    return version, share["ref"]
 
 
 async def test_the_facilitator_adopts_a_revealed_share_from_the_room(live, lead, member):
     lead_room = await connect(f"/ws/v1/sessions/{live.pk}/", lead)
     member_room = await connect(f"/ws/v1/sessions/{live.pk}/", member)
     try:
-        version = await revealed_round(lead_room, member_room, "Payday, right, every time")
-        share_id = await sync_to_async(only_share_id)(live)
-        await send(lead_room, {"type": "adopt_agreement", "version": version, "kind": "purpose", "share_id": share_id})
+        version, share = await revealed_round(lead_room, member_room, "Payday, right, every time")
+        await send(lead_room, {"type": "adopt_agreement", "version": version, "kind": "purpose", "share": share})
         state = await frame_of(lead_room, "state")
         assert state["session"]["version"] == version + 1
     finally:
@@ -66,7 +62,7 @@ async def test_the_facilitator_adopts_a_revealed_share_from_the_room(live, lead,
     [
         ({"type": "adopt_agreement", "kind": "purpose", "text": "x"}, "missing_field"),
         ({"type": "adopt_agreement", "version": 1, "kind": 3, "text": "x"}, "invalid_field"),
-        ({"type": "adopt_agreement", "version": 1, "kind": "purpose", "share_id": 999999}, "share_not_found"),
+        ({"type": "adopt_agreement", "version": 1, "kind": "purpose", "share": "0" * 20}, "share_not_found"),
         ({"type": "adopt_agreement", "version": 1, "text": "Words"}, "invalid"),
     ],
 )
@@ -85,17 +81,13 @@ async def test_the_rooms_share_commands_keep_what_the_round_revealed(live, lead,
     lead_room = await connect(f"/ws/v1/sessions/{live.pk}/", lead)
     member_room = await connect(f"/ws/v1/sessions/{live.pk}/", member)
     try:
-        await revealed_round(lead_room, member_room, "Thanks to Sam, I'll chase the vendor by Thursday")
-        share_id = await sync_to_async(only_share_id)(live)
-        await send(member_room, {"type": "commit", "share_id": share_id, "check_back": "2099-01-01"})
-        await send(
-            member_room, {"type": "shout_out", "share_id": share_id, "recipient": teammate.pk, "behaviour": "helped"}
-        )
-        await send(lead_room, {"type": "make_orphan", "share_id": share_id})
-        await send(member_room, {"type": "ping"})
-        await frame_of(member_room, "pong")
-        await send(lead_room, {"type": "ping"})
-        await frame_of(lead_room, "pong")
+        _, share = await revealed_round(lead_room, member_room, "Thanks to Sam, I'll chase the vendor by Thursday")
+        await send(member_room, {"type": "commit", "share": share, "check_back": "2099-01-01"})
+        made = [await frame_of(member_room, "share.became")]
+        await send(member_room, {"type": "shout_out", "share": share, "recipient": teammate.pk, "behaviour": "helped"})
+        made.append(await frame_of(member_room, "share.became"))
+        await send(lead_room, {"type": "make_orphan", "share": share})
+        made.append(await frame_of(lead_room, "share.became"))
     finally:
         await lead_room.disconnect()
         await member_room.disconnect()
@@ -103,18 +95,65 @@ async def test_the_rooms_share_commands_keep_what_the_round_revealed(live, lead,
     assert (commitment.volunteer_id, str(commitment.check_back_on)) == (member.pk, "2099-01-01")
     acknowledgement = await sync_to_async(Acknowledgement.objects.get)()
     assert (acknowledgement.sender_id, acknowledgement.recipient_id) == (member.pk, teammate.pk)
-    assert (await sync_to_async(Orphan.objects.get)()).posted_by_id == member.pk
+    orphan = await sync_to_async(Orphan.objects.get)()
+    assert orphan.posted_by_id == member.pk
+    assert made == [
+        {"type": "share.became", "share": share, "kind": "commitment", "id": commitment.pk},
+        {"type": "share.became", "share": share, "kind": "acknowledgement", "id": acknowledgement.pk},
+        {"type": "share.became", "share": share, "kind": "orphan", "id": orphan.pk},
+    ]
+
+
+async def test_a_share_command_sent_again_answers_with_the_same_commitment(live, lead, member):
+    lead_room = await connect(f"/ws/v1/sessions/{live.pk}/", lead)
+    member_room = await connect(f"/ws/v1/sessions/{live.pk}/", member)
+    try:
+        _, share = await revealed_round(lead_room, member_room, "I'll write the runbook")
+        answers = []
+        for _ in range(2):
+            await send(member_room, {"type": "commit", "share": share})
+            answers.append(await frame_of(member_room, "share.became"))
+    finally:
+        await lead_room.disconnect()
+        await member_room.disconnect()
+    assert answers[0] == answers[1]
+    assert await sync_to_async(Commitment.objects.count)() == 1
+
+
+async def test_the_facilitator_names_an_anonymous_share_without_learning_whose_it_is(live, lead, member):
+    lead_room = await connect(f"/ws/v1/sessions/{live.pk}/", lead)
+    member_room = await connect(f"/ws/v1/sessions/{live.pk}/", member)
+    try:
+        version = (await frame_of(lead_room, "snapshot"))["session"]["version"]
+        await frame_of(member_room, "snapshot")
+        for command in ("start", "next"):
+            await send(lead_room, {"type": command, "version": version})
+            version = (await frame_of(lead_room, "state"))["session"]["version"]
+        await send(
+            member_room, {"type": "share", "step": 2, "text": "Nobody owns the release notes", "anonymous": True}
+        )
+        await frame_of(member_room, "answer.accepted")
+        await send(lead_room, {"type": "reveal", "version": version})
+        (revealed,) = (await frame_of(lead_room, "round"))["round"]["shares"]
+        await send(lead_room, {"type": "make_orphan", "share": revealed["ref"]})
+        became = await frame_of(lead_room, "share.became")
+    finally:
+        await lead_room.disconnect()
+        await member_room.disconnect()
+    orphan = await sync_to_async(Orphan.objects.get)()
+    assert (revealed["author"], orphan.pk, orphan.posted_by_id) == (None, became["id"], lead.pk)
 
 
 @pytest.mark.parametrize(
     ("payload", "code"),
     [
         ({"type": "commit"}, "missing_field"),
-        ({"type": "commit", "share_id": 1, "check_back": "friday"}, "invalid_field"),
-        ({"type": "commit", "share_id": 999999}, "share_not_found"),
-        ({"type": "make_orphan", "share_id": "1"}, "invalid_field"),
-        ({"type": "shout_out", "share_id": 1, "recipient": 2}, "missing_field"),
-        ({"type": "shout_out", "share_id": 999999, "recipient": 2, "behaviour": "helped"}, "share_not_found"),
+        ({"type": "commit", "share": "x", "check_back": "friday"}, "invalid_field"),
+        ({"type": "commit", "share": "0" * 20}, "share_not_found"),
+        ({"type": "make_orphan", "share": 1}, "invalid_field"),
+        ({"type": "make_orphan", "share": {"ref": "x"}}, "invalid_field"),
+        ({"type": "shout_out", "share": "x", "recipient": 2}, "missing_field"),
+        ({"type": "shout_out", "share": "x" * 5000, "recipient": 2, "behaviour": "helped"}, "share_not_found"),
     ],
 )
 async def test_a_bad_share_command_gets_an_error_frame(live, lead, payload, code):
