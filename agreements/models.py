@@ -45,6 +45,20 @@ class Agreement(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} agreement of {self.team_id}"
 
+    @property
+    def review_exercise(self) -> str:
+        """The content pack's group exercise a lead can run when it comes up for review: the one
+        the team would write it with."""
+        return REVIEW_EXERCISES[self.kind]
+
+
+REVIEW_EXERCISES = {
+    Agreement.Kind.CONTRIBUTION: "draft-our-contribution",
+    Agreement.Kind.PURPOSE: "why-we-are-here",
+    Agreement.Kind.WORKING_NORM: "one-point-safer",
+    Agreement.Kind.INITIATIVE_FRAME: "our-frame-for-initiative",
+}
+
 
 class Version(models.Model):
     """One wording of an agreement: a draft until adopted, then current, then past once another

@@ -88,9 +88,14 @@ def adopted_versions_in_feed(*, team_id: int) -> QuerySet[Version]:
 
 
 def agreements_due_for_review(*, user: User, day: date) -> list[Agreement]:
-    """The agreements of this person's teams whose review date is that day."""
+    """The agreements of this person's teams whose review date is that day, each marked
+    `reviewer_leads` if this person leads its team."""
+    leads = Exists(Membership.objects.filter(team_id=OuterRef("team_id"), user=user, role=Membership.Role.LEAD))
     return list(
-        Agreement.objects.filter(team__memberships__user=user, review_on=day).select_related("team").order_by("pk")
+        Agreement.objects.filter(team__memberships__user=user, review_on=day)
+        .annotate(reviewer_leads=leads)
+        .select_related("team")
+        .order_by("pk")
     )
 
 

@@ -10,8 +10,10 @@ import pytest
 import time_machine
 
 from agreements.factories import AgreementFactory
+from agreements.models import Agreement
 from commitments.models import Commitment
 from commitments.services import commitment_done
+from exercises.content import read_pack
 from exercises.factories import ExerciseFactory
 from group_sessions.factories import GroupSessionFactory
 from nudges.clock import nudges_plan
@@ -122,6 +124,37 @@ def test_the_whole_team_is_invited_to_review_an_agreement_on_its_date(crew):
     reviewed = of_kind(Kind.AGREEMENT_REVIEW)
     assert set(reviewed.filter(status=SENT).values_list("user", flat=True)) == {p.pk for p in people.values()}
     assert not reviewed.filter(user=elsewhere).exists()
+
+
+def test_on_the_review_date_the_lead_is_offered_the_exercise_to_look_at_it_again_with(crew):
+    team, people = crew
+    ExerciseFactory(slug="why-we-are-here", title="Why we are here, in one line")
+    AgreementFactory(team=team, kind="purpose", review_on=THURSDAY)
+    plan_and_deliver()
+    bodies = dict(of_kind(Kind.AGREEMENT_REVIEW).values_list("user", "body"))
+    assert 'run "Why we are here, in one line"' in bodies[people["lead"].pk]
+    assert "Why we are here" not in bodies[people["member"].pk]
+
+
+def test_a_french_lead_is_offered_the_review_exercise_by_its_french_title(crew):
+    team, people = crew
+    people["lead"].locale = "fr"
+    people["lead"].save(update_fields=["locale"])
+    ExerciseFactory(
+        slug="draft-our-contribution",
+        title="Draft what we contribute",
+        translations={"fr": {"title": "Rédiger notre contribution"}},
+    )
+    AgreementFactory(team=team, kind="contribution", review_on=THURSDAY)
+    plan_and_deliver()
+    body = of_kind(Kind.AGREEMENT_REVIEW, people["lead"]).get().body
+    assert "Rédiger notre contribution" in body and "Draft what we contribute" not in body
+
+
+def test_every_kind_of_agreement_is_reviewed_with_a_group_exercise_of_the_content_pack():
+    group_exercises = {exercise.slug for exercise in read_pack().exercises if exercise.mode == "group"}
+    for kind in Agreement.Kind:
+        assert AgreementFactory.build(kind=kind).review_exercise in group_exercises, kind
 
 
 # The lead's moments
