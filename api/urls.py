@@ -31,6 +31,12 @@ urlpatterns = [
     path("me", me.Me.as_view(), name="me"),
     path("me/export", me.Export.as_view(), name="me-export"),
     path("me/password", me.Password.as_view(), name="me-password"),
+    path("me/journal", reflections.Journal.as_view(), name="me-journal"),
+    path("me/journal/devices", reflections.JournalDevices.as_view(), name="me-journal-devices"),
+    path("me/journal/devices/<id:device_id>", reflections.JournalDevice.as_view(), name="me-journal-device"),
+    path(
+        "me/journal/devices/<id:device_id>/wrap", reflections.JournalDeviceWrap.as_view(), name="me-journal-device-wrap"
+    ),
     path("me/calendar", calendar.MyCalendar.as_view(), name="me-calendar"),
     path("teams", teams.MyTeams.as_view(), name="teams"),
     path("teams/join", teams.JoinTeam.as_view(), name="team-join"),

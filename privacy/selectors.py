@@ -1,4 +1,5 @@
-"""A person's data export: everything stored about them, reflections decrypted."""
+"""A person's data export: everything stored about them, reflections decrypted where the server
+can, and as their phone encrypted them (with the wrapped keys and the format) where it cannot."""
 
 from django.db.models import Q
 from django.forms.models import model_to_dict
@@ -14,7 +15,8 @@ from nudges.models import DeliveryAttempt, Device, Nudge
 from nudges.selectors import preferences_for
 from orphans.models import Activity, Orphan
 from pairs.models import Pair, PairAnswer
-from reflections.models import Reflection
+from reflections.formats import EXPORT_DESCRIPTION
+from reflections.models import JournalDevice, JournalKey, Reflection
 from reflections.selectors import reflection_body
 from teams.models import CoachAssignment, Membership
 
@@ -47,7 +49,11 @@ def account_export(*, user: User) -> dict:
         "reflections": [
             {
                 "id": reflection.pk,
+                "client_id": reflection.client_id,
                 "body": reflection_body(reflection=reflection),
+                "document": reflection.document or None,
+                "key_id": reflection.key_id or None,
+                "document_format": reflection.document_format,
                 "mood": reflection.mood,
                 "energy": reflection.energy,
                 "themes": sorted(theme.slug for theme in reflection.themes.all()),
@@ -58,6 +64,11 @@ def account_export(*, user: User) -> dict:
             }
             for reflection in reflections
         ],
+        "journal": {
+            "format": EXPORT_DESCRIPTION,
+            "keys": _rows(JournalKey.objects.filter(author=user)),
+            "devices": _rows(JournalDevice.objects.filter(author=user)),
+        },
         "acknowledgements_sent": _rows(Acknowledgement.objects.filter(sender=user)),
         "acknowledgements_received": _rows(Acknowledgement.objects.filter(recipient=user)),
         "reactions": _rows(Reaction.objects.filter(user=user)),

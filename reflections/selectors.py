@@ -7,7 +7,7 @@ from accounts.models import User
 from common.errors import NotFound
 from exercises.models import Theme
 from reflections import crypto
-from reflections.models import Reflection
+from reflections.models import JournalDevice, JournalKey, Reflection
 
 
 def reflections_for_author(*, author: User) -> QuerySet[Reflection]:
@@ -23,8 +23,26 @@ def reflection_for_author(*, author: User, reflection_id: int) -> Reflection:
     return reflection
 
 
-def reflection_body(*, reflection: Reflection) -> str:
-    return crypto.decrypt(reflection.body_ciphertext)
+def reflection_body(*, reflection: Reflection) -> str | None:
+    """The words, if the server can read them: None once they are end to end encrypted."""
+    return None if reflection.end_to_end else crypto.decrypt(reflection.body_ciphertext)
+
+
+def journal_for_author(*, author: User) -> JournalKey | None:
+    """The person's journal key as the server holds it (None: not end to end encrypted), with
+    their devices, and `server_readable`: how many reflections the phone has still to move over."""
+    journal = JournalKey.objects.filter(author=author).first()
+    if journal is not None:
+        journal.devices = list(JournalDevice.objects.filter(author=author).order_by("pk"))
+        journal.server_readable = Reflection.objects.filter(author=author).exclude(body_ciphertext="").count()
+    return journal
+
+
+def journal_device_for_author(*, author: User, device_id: int) -> JournalDevice:
+    device = JournalDevice.objects.filter(pk=device_id, author=author).first()
+    if device is None:
+        raise NotFound("No such device of your journal.", code="journal_device_not_found")
+    return device
 
 
 def has_reflected_on(*, author: User, run_id: int | None = None, session_id: int | None = None) -> bool:

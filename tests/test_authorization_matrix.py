@@ -11,7 +11,9 @@ Each case builds its own world, so destructive calls (erasing an account, deleti
 reflection or a device) cannot change what another case sees.
 """
 
+import base64
 import json
+import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -47,6 +49,7 @@ from pairs.factories import PairFactory
 from pairs.models import Pair, PairAnswer
 from realtime.routing import websocket_urlpatterns
 from reflections.factories import ReflectionFactory
+from reflections.models import JournalDevice, JournalKey
 from teams.factories import CoachAssignmentFactory, MembershipFactory, TeamFactory
 from teams.models import Membership
 from tests import firebase_tokens
@@ -215,6 +218,13 @@ EXPECTED = {
     ("api/v1/reflections/<id:reflection_id>", "GET"): OWNER_ONLY,
     ("api/v1/reflections/<id:reflection_id>", "PATCH"): OWNER_ONLY,
     ("api/v1/reflections/<id:reflection_id>", "DELETE"): (401, 204, 404, 404, 404, 404, 404),
+    # Its end-to-end encryption: one's own key and devices. The owner's journal is end to end
+    # for the device routes; a device for anyone else's is "not end to end yet".
+    ("api/v1/me/journal", "GET"): SELF_SERVICE,
+    ("api/v1/me/journal", "POST"): SELF_CREATE,
+    ("api/v1/me/journal/devices", "POST"): (401, 201, 409, 409, 409, 409, 409),
+    ("api/v1/me/journal/devices/<id:device_id>", "DELETE"): (401, 204, 404, 404, 404, 404, 404),
+    ("api/v1/me/journal/devices/<id:device_id>/wrap", "POST"): OWNER_ONLY,
     # Acknowledgements. Sending is within one's organisation (to the owner; the owner sends to
     # the teammate): nobody outside it can be named (400 on the recipient). The one in the path
     # is private, sent by the teammate to the owner: the two of them see it, nobody else does,
@@ -276,6 +286,7 @@ class World:
     commitment: Commitment
     session: GroupSession
     pair: Pair
+    journal_device: JournalDevice
     calendar_secret: str = ""
 
     @property
@@ -297,6 +308,7 @@ class World:
             "slug": self.solo.slug,
             "run_id": self.run.pk,
             "reflection_id": self.reflection.pk,
+            "device_id": self.journal_device.pk,
             "acknowledgement_id": self.acknowledgement.pk,
             "kind": "heart",
         }
@@ -366,6 +378,7 @@ def build_world() -> World:
         commitment=Commitment.objects.create(team=team, volunteer=owner, text="I'll fix the flaky test"),
         session=GroupSessionFactory(team=team, exercise=group, started_by=lead),
         pair=pair,
+        journal_device=JournalDevice.objects.create(author=owner, name="Old phone", public_key=_base64(32)),
         calendar_secret=calendar_secret_reset(user=owner),
     )
 
@@ -428,7 +441,24 @@ def _pair_may_reveal(world: World) -> None:
     PairAnswer.objects.filter(pair=world.pair).update(created_at=timezone.now() - timedelta(hours=1))
 
 
+def _owner_journal_end_to_end(world: World) -> None:
+    JournalKey.objects.create(
+        author=world.owner,
+        key_id="owner-key-1",
+        recovery_wrapped_key=_base64(72),
+        recovery_salt=_base64(16),
+        recovery_opslimit=2,
+        recovery_memlimit=2**26,
+    )
+
+
+def _base64(size: int) -> str:
+    """Random bytes as a phone's key material would be sent: the server cannot tell them apart."""
+    return base64.b64encode(os.urandom(size)).decode()
+
+
 PREPARE = {
+    ("api/v1/me/journal/devices", "POST"): _owner_journal_end_to_end,
     ("api/v1/pairs/<id:pair_id>/accept", "POST"): _pair_invited,
     ("api/v1/pairs/<id:pair_id>/decline", "POST"): _pair_invited,
     ("api/v1/pairs/<id:pair_id>/cancel", "POST"): _pair_invited,
@@ -493,6 +523,13 @@ BODIES = {
     ("api/v1/pairs/<id:pair_id>/reveal", "POST"): lambda w, role: {"step": 2},
     ("api/v1/reflections", "POST"): lambda w, role: _new(body="My own thoughts", mood=4),
     ("api/v1/reflections/<id:reflection_id>", "PATCH"): lambda w, role: {"mood": 5, "body": "Rewritten"},
+    ("api/v1/me/journal", "POST"): lambda w, role: {
+        "key_id": f"key-of-the-{role}",
+        "recovery": {"wrapped_key": _base64(72), "salt": _base64(16), "opslimit": 2, "memlimit": 2**26},
+        "device": {"name": "Phone", "public_key": _base64(32), "wrapped_key": _base64(80)},
+    },
+    ("api/v1/me/journal/devices", "POST"): lambda w, role: {"name": "New phone", "public_key": _base64(32)},
+    ("api/v1/me/journal/devices/<id:device_id>/wrap", "POST"): lambda w, role: {"wrapped_key": _base64(80)},
     ("api/v1/acknowledgements", "POST"): lambda w, role: _new(
         recipient=(w.people["teammate"] if role == "owner" else w.owner).pk,
         message="Thanks for picking that up",
