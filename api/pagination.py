@@ -88,6 +88,12 @@ class NewestFirst(Cursored):
     page_size = 20
 
 
+class NewestWrittenFirst(NewestFirst):
+    """The journal: by when an entry was written on the phone, which may be before it arrived."""
+
+    ordering = ("-occurred_at", "-id")
+
+
 class InOrder(Cursored):
     """For short, stable lists (the catalogue, one's teams): usually a single page."""
 

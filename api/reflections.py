@@ -7,10 +7,19 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.fields import WholeNumberField
+from api.pagination import NewestWrittenFirst
 from api.schema import refusals
 from reflections.formats import DOCUMENT_FORMATS, EncryptedDocument
 from reflections.models import BODY_MAX_LENGTH, DOCUMENT_MAX_LENGTH
-from reflections.selectors import journal_for_author, reflection_body, reflection_for_author, reflections_for_author
+from reflections.selectors import (
+    journal_for_author,
+    journal_trends,
+    on_this_day,
+    reflection_body,
+    reflection_for_author,
+    reflections_for_author,
+)
 from reflections.services import (
     journal_device_add,
     journal_device_remove,
@@ -46,6 +55,9 @@ class ReflectionSerializer(serializers.Serializer):
     themes = serializers.SerializerMethodField()
     run = serializers.IntegerField(source="run_id", allow_null=True)
     session = serializers.IntegerField(source="session_id", allow_null=True)
+    prompt_step = serializers.IntegerField(source="prompt_step_id", allow_null=True)
+    prompt_nudge = serializers.IntegerField(source="prompt_nudge_id", allow_null=True)
+    occurred_at = serializers.DateTimeField(help_text="when it was written on the phone")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -79,10 +91,63 @@ class ReflectionWriteSerializer(serializers.Serializer):
 
 class ReflectionCreateSerializer(ReflectionWriteSerializer):
     client_id = serializers.UUIDField()
+    occurred_at = serializers.DateTimeField(
+        required=False, help_text="when it was written, if offline: not in the future, at most OFFLINE_DAYS_MAX back"
+    )
+    prompt_step = serializers.IntegerField(min_value=1, required=False, help_text="the exercise step it answers")
+    prompt_nudge = serializers.IntegerField(min_value=1, required=False, help_text="the nudge that invited it")
+
+
+class ReflectionFilterSerializer(serializers.Serializer):
+    theme = serializers.SlugField(max_length=60, required=False)
+    mood = WholeNumberField(min_value=1, max_value=5, required=False)
+    run = WholeNumberField(min_value=1, required=False)
+    session = WholeNumberField(min_value=1, required=False)
+    since = serializers.DateTimeField(required=False, help_text="written at or after")
+    until = serializers.DateTimeField(required=False, help_text="written before")
+
+
+class OnThisDayEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField()
+
+
+class OnThisDaySerializer(serializers.Serializer):
+    month = OnThisDayEntrySerializer(many=True, help_text="about a month ago")
+    quarter = OnThisDayEntrySerializer(many=True, help_text="about three months ago")
+    year = OnThisDayEntrySerializer(many=True, help_text="about a year ago")
+
+
+class TrendWeekSerializer(serializers.Serializer):
+    week = serializers.CharField(help_text="ISO week, in the person's time zone")
+    mood = serializers.FloatField(allow_null=True)
+    energy = serializers.FloatField(allow_null=True)
+    entries = serializers.IntegerField(help_text="entries with a mood")
+    practised = serializers.DictField(child=serializers.IntegerField(), help_text="runs completed, by theme")
+
+
+class TrendThemeSerializer(serializers.Serializer):
+    theme = serializers.SlugField()
+    weeks_practised = serializers.IntegerField()
+    mood_when_practised = serializers.FloatField(allow_null=True)
+    mood_otherwise = serializers.FloatField(allow_null=True)
+    energy_when_practised = serializers.FloatField(allow_null=True)
+    energy_otherwise = serializers.FloatField(allow_null=True)
+
+
+class TrendsSerializer(serializers.Serializer):
+    weeks = TrendWeekSerializer(many=True)
+    themes = TrendThemeSerializer(many=True)
 
 
 def _service_arguments(validated: dict) -> dict:
-    renames = {"themes": "theme_slugs", "run": "run_id", "session": "session_id"}
+    renames = {
+        "themes": "theme_slugs",
+        "run": "run_id",
+        "session": "session_id",
+        "prompt_step": "prompt_step_id",
+        "prompt_nudge": "prompt_nudge_id",
+    }
     arguments = {renames.get(key, key): value for key, value in validated.items()}
     if "document" in arguments:
         arguments["document"] = EncryptedDocument(**arguments["document"])
@@ -90,12 +155,29 @@ def _service_arguments(validated: dict) -> dict:
 
 
 class Reflections(generics.ListAPIView):
-    """My reflections, newest first."""
+    """My reflections, newest written first, narrowed by what is in the clear (searching the words
+    is the phone's: only it can read them)."""
 
     serializer_class = ReflectionSerializer
+    pagination_class = NewestWrittenFirst
+
+    @extend_schema(parameters=[ReflectionFilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return reflections_for_author(author=self.request.user)
+        filters = ReflectionFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        chosen = dict(filters.validated_data)
+        return reflections_for_author(
+            author=self.request.user,
+            theme=chosen.get("theme"),
+            mood=chosen.get("mood"),
+            run_id=chosen.get("run"),
+            session_id=chosen.get("session"),
+            since=chosen.get("since"),
+            until=chosen.get("until"),
+        )
 
     @extend_schema(
         request=ReflectionCreateSerializer,
@@ -140,6 +222,23 @@ class ReflectionDetail(APIView):
         """Delete one of my reflections, for good."""
         reflection_delete(author=request.user, reflection_id=reflection_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OnThisDay(APIView):
+    @extend_schema(responses=OnThisDaySerializer)
+    def get(self, request):
+        """My entries written about a month, a quarter and a year before today: ids and times, for
+        the phone to decrypt."""
+        entries = on_this_day(author=request.user)
+        return Response(OnThisDaySerializer(entries).data)
+
+
+class Trends(APIView):
+    @extend_schema(responses=TrendsSerializer)
+    def get(self, request):
+        """My own mood and energy by week over the last 12, and how they moved with the themes I
+        practised. Mine alone: nobody else ever sees it."""
+        return Response(TrendsSerializer(journal_trends(author=request.user)).data)
 
 
 class RecoverySerializer(serializers.Serializer):

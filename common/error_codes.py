@@ -28,6 +28,8 @@ ERROR_CODES: dict[str, str] = {
     "invalid_locale": "not a locale",
     "unsupported_locale": "a locale the app does not speak",
     "unknown_theme": "not a theme of the catalogue",
+    "occurred_in_future": "an `occurred_at` in the future",
+    "occurred_too_long_ago": "an `occurred_at` more than OFFLINE_DAYS_MAX days back",
     "invalid_encoding": "a value of the end-to-end journal that is not standard base64",
     "invalid_length": "a key, wrapped key, salt or document of the wrong size",
     "unknown_format": "an encrypted document of a format the server does not know",

@@ -249,6 +249,8 @@ SIGN_IN_RATES = {
 }
 # Erasure waits this long, and signing in again meanwhile calls it off (privacy.services).
 ERASURE_GRACE_DAYS = env.integer("ERASURE_GRACE_DAYS", default=14)
+# How far back a phone that was offline may date what it did (common/offline.py).
+OFFLINE_DAYS_MAX = env.integer("OFFLINE_DAYS_MAX", default=14)
 
 # The largest request body (a 10,000-character reflection is under 64 KB); over it: 413, refused
 # before it is read whole (config.body_limit).

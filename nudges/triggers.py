@@ -3,7 +3,9 @@
 Features call these in the transaction of the cause, with plain values (ids, times and the
 words the nudge will show), so this module needs no feature app. Each plans its nudge under a
 dedupe key naming the cause, so a cause that happens twice (a retried request) nudges once.
-Whether a nudge is still worth sending is for its kind to decide, just before sending.
+Whether a nudge is still worth sending is for its kind to decide, just before sending. The one
+thing features may ask back is whether a nudge reached someone (a reflection names the nudge that
+invited it).
 """
 
 from datetime import datetime, timedelta
@@ -156,6 +158,11 @@ def nudge_orphan_unclaimed(*, orphan_id: int, title: str, lead_ids: list[int], p
             for lead_id in lead_ids
         ]
     )
+
+
+def nudge_was_sent_to(*, user_id: int, nudge_id: int) -> bool:
+    """Whether this nudge reached this person: what a reflection may say invited it."""
+    return Nudge.objects.filter(pk=nudge_id, user_id=user_id, status=Nudge.Status.SENT).exists()
 
 
 def devices_remove_all(*, user_id: int) -> int:

@@ -15,7 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from exercises.models import Run, Theme
+from exercises.models import Run, Step, Theme
 
 BODY_MAX_LENGTH = 10_000
 # The encrypted document: base64 of nonce, ciphertext and tag; room for the longest body and a
@@ -40,11 +40,17 @@ class Reflection(models.Model):
     session = models.ForeignKey(
         "group_sessions.GroupSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What invited it: the exercise step it answers, or the nudge (its id; nudges are their app's).
+    prompt_step = models.ForeignKey(Step, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    prompt_nudge_id = models.BigIntegerField(null=True, blank=True)
     client_id = models.UUIDField(default=uuid.uuid4)
+    # When it was written: on the phone, perhaps offline, so perhaps before it reached us.
+    occurred_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [models.Index(fields=["author", "-occurred_at", "-id"], name="journal_by_time")]
         constraints = [
             models.UniqueConstraint(fields=["author", "client_id"], name="reflection_client_id_unique"),
             models.CheckConstraint(

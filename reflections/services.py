@@ -1,6 +1,7 @@
 """Writes to the private journal."""
 
 import uuid
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -8,10 +9,12 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import User
 from accounts.services import person_lock
+from common import offline
 from common.errors import Conflict, Invalid, NotFound
 from common.idempotency import create_once
-from exercises.models import Run, Theme
+from exercises.models import Run, Step, Theme
 from group_sessions.models import GroupSession
+from nudges.triggers import nudge_was_sent_to
 from reflections import crypto, formats
 from reflections.formats import EncryptedDocument
 from reflections.models import BODY_MAX_LENGTH, DOCUMENT_MAX_LENGTH, JournalDevice, JournalKey, Reflection
@@ -46,6 +49,15 @@ def _attended_session(*, author: User, session_id: int | None) -> GroupSession |
     if session is None:
         raise NotFound("No such session that you took part in.", code="session_not_found", field="session")
     return session
+
+
+def _prompt(*, author: User, step_id: int | None, nudge_id: int | None) -> dict:
+    """What invited the reflection: a step of the catalogue, or a nudge that reached the author."""
+    if step_id is not None and not Step.objects.filter(pk=step_id).exists():
+        raise NotFound("No such exercise step.", code="does_not_exist", field="prompt_step")
+    if nudge_id is not None and not nudge_was_sent_to(user_id=author.pk, nudge_id=nudge_id):
+        raise NotFound("No such nudge of yours.", code="does_not_exist", field="prompt_nudge")
+    return {"prompt_step_id": step_id, "prompt_nudge_id": nudge_id}
 
 
 def _own_run(*, author: User, run_id: int | None) -> Run | None:
@@ -113,10 +125,16 @@ def reflection_create(
     theme_slugs: list[str] = (),
     run_id: int | None = None,
     session_id: int | None = None,
+    occurred_at: datetime | None = None,
+    prompt_step_id: int | None = None,
+    prompt_nudge_id: int | None = None,
 ) -> tuple[Reflection, bool]:
-    """Write a reflection; the same client_id again returns the first one (and False)."""
+    """Write a reflection, dated when the phone wrote it (`occurred_at`, perhaps offline); the
+    same client_id again returns the first one (and False)."""
     person_lock(user=author)
+    written_at = offline.occurred_at(occurred_at)
     words = _words(author=author, body=body, document=document)
+    prompt = _prompt(author=author, step_id=prompt_step_id, nudge_id=prompt_nudge_id)
     _check_rating(mood, "mood")
     _check_rating(energy, "energy")
     themes = _themes(list(theme_slugs))
@@ -125,7 +143,15 @@ def reflection_create(
 
     def create() -> Reflection:
         reflection = Reflection.objects.create(
-            author=author, mood=mood, energy=energy, run=run, session=session, client_id=client_id, **words
+            author=author,
+            mood=mood,
+            energy=energy,
+            run=run,
+            session=session,
+            client_id=client_id,
+            occurred_at=written_at,
+            **words,
+            **prompt,
         )
         reflection.themes.set(themes)
         return reflection

@@ -220,6 +220,8 @@ EXPECTED = {
     ("api/v1/reflections/<id:reflection_id>", "DELETE"): (401, 204, 404, 404, 404, 404, 404),
     # Its end-to-end encryption: one's own key and devices. The owner's journal is end to end
     # for the device routes; a device for anyone else's is "not end to end yet".
+    ("api/v1/reflections/on-this-day", "GET"): SELF_SERVICE,
+    ("api/v1/me/trends", "GET"): SELF_SERVICE,
     ("api/v1/me/journal", "GET"): SELF_SERVICE,
     ("api/v1/me/journal", "POST"): SELF_CREATE,
     ("api/v1/me/journal/devices", "POST"): (401, 201, 409, 409, 409, 409, 409),
