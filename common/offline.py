@@ -20,6 +20,8 @@ def occurred_at(value: datetime | None, *, field: str = "occurred_at") -> dateti
         raise Invalid("That is in the future.", code="occurred_in_future", field=field)
     if value < now - timedelta(days=settings.OFFLINE_DAYS_MAX):
         raise Invalid(
-            f"More than {settings.OFFLINE_DAYS_MAX} days ago: too long offline.", code="occurred_too_long_ago", field=field
+            f"More than {settings.OFFLINE_DAYS_MAX} days ago: too long offline.",
+            code="occurred_too_long_ago",
+            field=field,
         )
     return min(value, now)
