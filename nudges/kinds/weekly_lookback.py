@@ -10,9 +10,9 @@ from django.utils.translation import ngettext
 from accounts.selectors import local_day_start
 from acknowledgements.selectors import acknowledgements_sent_since
 from exercises.selectors import runs_completed_since
-from reflections.selectors import on_this_day
 from nudges.kinds.base import NudgeKind, Schedule, Text, is_stale
 from nudges.models import Kind
+from reflections.selectors import on_this_day
 
 FRIDAY = 4
 
