@@ -17,6 +17,7 @@ from acknowledgements.services import (
     reaction_add,
     reaction_remove,
 )
+from api.fields import IdField
 from api.people import PersonSerializer
 from api.schema import IDEMPOTENCY_CONFLICT
 
@@ -52,7 +53,7 @@ class AcknowledgementSerializer(serializers.Serializer):
 
 
 class AcknowledgementCreateSerializer(serializers.Serializer):
-    recipient = serializers.IntegerField(min_value=1)
+    recipient = IdField()
     message = serializers.CharField(max_length=MESSAGE_MAX_LENGTH)
     behaviour = serializers.ChoiceField(choices=Acknowledgement.Behaviour.choices)
     visibility = serializers.ChoiceField(

@@ -7,6 +7,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.fields import IdField
 from api.group_sessions import SessionExerciseSerializer
 from api.pagination import NewestFirst
 from api.people import PersonSerializer
@@ -68,7 +69,7 @@ class PairSerializer(PairSummarySerializer):
 
 class InviteSerializer(serializers.Serializer):
     exercise = serializers.SlugField(max_length=60)
-    partner = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    partner = IdField()
     note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default="")
     client_id = serializers.UUIDField()
 

@@ -7,7 +7,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.fields import WholeNumberField
+from api.fields import IdField, WholeNumberField
 from api.pagination import NewestWrittenFirst
 from api.schema import refusals
 from reflections.formats import DOCUMENT_FORMATS, EncryptedDocument
@@ -85,8 +85,8 @@ class ReflectionWriteSerializer(serializers.Serializer):
     mood = serializers.IntegerField(min_value=1, max_value=5, allow_null=True, required=False)
     energy = serializers.IntegerField(min_value=1, max_value=5, allow_null=True, required=False)
     themes = serializers.ListField(child=serializers.SlugField(max_length=60), max_length=6, required=False)
-    run = serializers.IntegerField(min_value=1, allow_null=True, required=False)
-    session = serializers.IntegerField(min_value=1, allow_null=True, required=False)
+    run = IdField(allow_null=True, required=False)
+    session = IdField(allow_null=True, required=False)
 
 
 class ReflectionCreateSerializer(ReflectionWriteSerializer):
@@ -94,15 +94,15 @@ class ReflectionCreateSerializer(ReflectionWriteSerializer):
     occurred_at = serializers.DateTimeField(
         required=False, help_text="when it was written, if offline: not in the future, at most OFFLINE_DAYS_MAX back"
     )
-    prompt_step = serializers.IntegerField(min_value=1, required=False, help_text="the exercise step it answers")
-    prompt_nudge = serializers.IntegerField(min_value=1, required=False, help_text="the nudge that invited it")
+    prompt_step = IdField(required=False, help_text="the exercise step it answers")
+    prompt_nudge = IdField(required=False, help_text="the nudge that invited it")
 
 
 class ReflectionFilterSerializer(serializers.Serializer):
     theme = serializers.SlugField(max_length=60, required=False)
     mood = WholeNumberField(min_value=1, max_value=5, required=False)
-    run = WholeNumberField(min_value=1, required=False)
-    session = WholeNumberField(min_value=1, required=False)
+    run = IdField(required=False)
+    session = IdField(required=False)
     since = serializers.DateTimeField(required=False, help_text="written at or after")
     until = serializers.DateTimeField(required=False, help_text="written before")
 
