@@ -8,8 +8,10 @@ One module per concern:
 - `clock`: plans the kinds that go out at a local time, set-based, for the coming 36 hours.
 - `planning`: one row per nudge under a unique dedupe key, inserted with insert-or-ignore.
 - `delivery`: claims due nudges with a lease, pushes them, records every attempt, backs off and
-  settles; `recheck` is its last look before sending (preferences, snooze, still relevant,
-  quiet hours, daily cap); `push` is the one place that talks to FCM.
+  settles; `leases` is how workers share the due nudges (a token per claim, checked before each
+  send and write); `recheck` is its last look before sending (preferences, snooze, still
+  relevant, quiet hours, daily cap); `push` is the one place that talks to FCM, over `http2`
+  (many requests at once on one connection).
 - `kinds`: one entry per kind, holding everything about it (see below).
 - `services` (what a person does: devices, preferences, opening a nudge), `selectors` (reads),
   `tasks` (the worker's jobs).

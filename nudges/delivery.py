@@ -1,79 +1,86 @@
 """Delivery: claim due nudges with a lease, re-check each, put what goes in the inbox and on the
 event stream, push it, record every attempt, and settle: sent, retried with backoff, or failed.
 
-Safe with several workers at once: a claimed nudge is leased, and a worker that dies mid-batch
-loses nothing (its lease runs out; the next worker skips devices that already got the nudge).
+Safe with several workers at once. A claim leases its nudges under a fresh token, and every
+later step (preparing, each chunk's send, recording, settling) goes on only with the nudges
+whose token is still this worker's. A worker that dies mid-batch loses nothing: its lease runs
+out and the next worker skips devices that already got the nudge. One whose batch outlived its
+lease sends and records nothing more of it, so the worker that took over is never doubled.
+
+Queries are per batch and per chunk, never per push.
 """
 
 import random
+import time
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from events.services import events_record_each
 from nudges.kinds import KINDS, render
+from nudges.leases import Lease, held, holding, lease_due
 from nudges.models import DeliveryAttempt, Device, Nudge
-from nudges.push import Push, push_backend
-from nudges.recheck import decide, sent_today_by_person
+from nudges.push import Push, PushResult, push_backend
+from nudges.recheck import decide, sent_today_by_person, zone
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
+BATCH = 500
+# Pushes go out in chunks, each recorded as soon as FCM answers: a worker that dies mid-batch
+# leaves at most one chunk unrecorded, to be sent again by the next worker.
 PUSH_CHUNK = 100
 BACKOFF_FIRST_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 
 
-def nudges_deliver(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Send what is due, in batches. Returns how many nudges this call handled."""
+def nudges_deliver(*, now: datetime | None = None, limit: int = BATCH) -> int:
+    """Send one batch of what is due. Returns how many nudges it claimed."""
     now = now or timezone.now()
-    claimed = _claim(now=now, limit=limit)
-    if not claimed:
+    lease = lease_due(now=now, limit=limit, length=LEASE)
+    if not lease.nudges:
         return 0
-    with transaction.atomic():
-        going = _prepare(claimed, now=now)
-    reachable = _devices_still_to_reach(going)
+    going = _prepare(lease, now=now)
+    reachable = _devices_still_to_reach(lease, going)
     outgoing = [(nudge, device) for nudge in going for device in reachable.get(nudge.pk, [])]
-    # Pushes go out in chunks, each recorded as soon as FCM answers: a worker that dies mid-batch
-    # leaves at most one chunk unrecorded, to be sent again by the next worker.
+    retries: dict[int, list[PushResult]] = {}
     for start in range(0, len(outgoing), PUSH_CHUNK):
-        chunk = outgoing[start : start + PUSH_CHUNK]
-        results = push_backend().send([_push(nudge, device) for nudge, device in chunk])
-        _record_attempts(chunk, results, now=now)
-    _settle(going, now=now)
-    return len(claimed)
+        for nudge, result in _send_chunk(lease, outgoing[start : start + PUSH_CHUNK], now=now):
+            if result.outcome == DeliveryAttempt.Outcome.RETRY:
+                retries.setdefault(nudge.pk, []).append(result)
+    _settle(lease, going, retries, now=now)
+    return len(lease.nudges)
 
 
-def _claim(*, now: datetime, limit: int) -> list[Nudge]:
-    """Take up to `limit` due nudges for this worker. Other workers skip them while leased."""
-    with transaction.atomic():
-        free = Q(lease_until=None) | Q(lease_until__lt=now)
-        ids = list(
-            Nudge.objects.select_for_update(skip_locked=True)
-            .filter(free, status=Nudge.Status.PENDING, due_at__lte=now)
-            .order_by("due_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        Nudge.objects.filter(pk__in=ids).update(lease_until=now + LEASE)
-    return list(Nudge.objects.filter(pk__in=ids).select_related("user", "user__nudge_preferences").order_by("pk"))
+def nudges_deliver_due(*, seconds: float) -> int:
+    """Batch after batch while nudges are due, for about `seconds` at most; a longer backlog
+    goes on in the next delivery task (the clock enqueues one every 20 seconds), on whichever
+    worker is free. Returns how many nudges it handled."""
+    stop, handled = time.monotonic() + seconds, 0
+    while batch := nudges_deliver():
+        handled += batch
+        if time.monotonic() >= stop:
+            break
+    return handled
 
 
-def _prepare(claimed: list[Nudge], *, now: datetime) -> list[Nudge]:
+@transaction.atomic
+def _prepare(lease: Lease, *, now: datetime) -> list[Nudge]:
     """Decide each claimed nudge's fate. Those that go get their text and their in-app copy
     (inbox and event stream); a nudge decided earlier (a retry) only finishes its pushes."""
-    counts = sent_today_by_person(nudges=claimed, now=now)
-    going, first_time, skipped = [], [], {}
+    ours = held(lease, lock=True)
+    claimed = [n for n in lease.nudges if n.pk in ours]
+    counts = sent_today_by_person(nudges=claimed, now=now) if claimed else {}
+    going, first_time, skipped, deferred = [], [], {}, {}
     for nudge in claimed:
         if nudge.sent_at is not None:
             going.append(nudge)
             continue
         decision = decide(nudge=nudge, now=now, sent_today=counts[nudge.user_id])
         if decision.defer_until:
-            Nudge.objects.filter(pk=nudge.pk).update(due_at=decision.defer_until, lease_until=None)
+            deferred.setdefault(decision.defer_until, []).append(nudge.pk)
             continue
-        local = now.astimezone(ZoneInfo(nudge.user.time_zone))
+        local = now.astimezone(zone(nudge.user.time_zone))
         facts = KINDS[nudge.kind].facts(nudge=nudge, user=nudge.user, local=local) if decision.send else None
         if facts is None:
             skipped.setdefault(decision.skip or "nothing_to_say", []).append(nudge.pk)
@@ -83,8 +90,12 @@ def _prepare(claimed: list[Nudge], *, now: datetime) -> list[Nudge]:
         counts[nudge.user_id] += 1
         going.append(nudge)
         first_time.append(nudge)
+    for due_at, ids in deferred.items():
+        Nudge.objects.filter(pk__in=ids).update(due_at=due_at, lease_until=None, lease_token=None)
     for reason, ids in skipped.items():
-        Nudge.objects.filter(pk__in=ids).update(status=Nudge.Status.SKIPPED, reason=reason, lease_until=None)
+        Nudge.objects.filter(pk__in=ids).update(
+            status=Nudge.Status.SKIPPED, reason=reason, lease_until=None, lease_token=None
+        )
     same_text: dict[tuple[str, str], list[int]] = {}
     for nudge in first_time:
         same_text.setdefault((nudge.title, nudge.body), []).append(nudge.pk)
@@ -99,19 +110,48 @@ def _prepare(claimed: list[Nudge], *, now: datetime) -> list[Nudge]:
     return going
 
 
-def _devices_still_to_reach(nudges: list[Nudge]) -> dict[int, list[Device]]:
+def _devices_still_to_reach(lease: Lease, nudges: list[Nudge]) -> dict[int, list[Device]]:
     """Each nudge's active devices that have not had it yet (two queries for the batch)."""
     reached = set(
-        DeliveryAttempt.objects.filter(nudge__in=nudges, outcome=DeliveryAttempt.Outcome.SENT).values_list(
-            "nudge_id", "device_id"
-        )
+        DeliveryAttempt.objects.filter(
+            nudge__lease_token=lease.token, outcome=DeliveryAttempt.Outcome.SENT
+        ).values_list("nudge_id", "device_id")
     )
+    people = Nudge.objects.filter(lease_token=lease.token).values("user_id")
     devices: dict[int, list[Device]] = {}
-    for device in Device.objects.filter(user_id__in={n.user_id for n in nudges}, active=True).order_by("pk"):
+    for device in Device.objects.filter(user_id__in=people, active=True).order_by("pk"):
         devices.setdefault(device.user_id, []).append(device)
     return {
         nudge.pk: [d for d in devices.get(nudge.user_id, []) if (nudge.pk, d.pk) not in reached] for nudge in nudges
     }
+
+
+def _send_chunk(lease: Lease, chunk: list[tuple[Nudge, Device]], *, now: datetime) -> list[tuple[Nudge, PushResult]]:
+    """Push what the lease still holds, then record the answers for what it still holds."""
+    ours = held(lease)
+    chunk = [(nudge, device) for nudge, device in chunk if nudge.pk in ours]
+    if not chunk:
+        return []
+    results = push_backend().send([_push(nudge, device) for nudge, device in chunk])
+    with transaction.atomic():
+        ours = held(lease, lock=True)
+        answered = [(nudge, device, result) for (nudge, device), result in zip(chunk, results) if nudge.pk in ours]
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(
+                nudge_id=nudge.pk,
+                device_id=device.pk,
+                outcome=result.outcome,
+                error_code=result.error_code[:40],
+                message_id=result.message_id[:200],
+                retry_after=result.retry_after,
+                at=now,
+            )
+            for nudge, device, result in answered
+        )
+        dead = [device.pk for _, device, result in answered if result.outcome == DeliveryAttempt.Outcome.DEAD_TOKEN]
+        if dead:
+            Device.objects.filter(pk__in=dead).update(active=False, deactivated_reason="unregistered", updated_at=now)
+    return [(nudge, result) for nudge, _, result in answered]
 
 
 def _push(nudge: Nudge, device: Device) -> Push:
@@ -126,41 +166,20 @@ def _push(nudge: Nudge, device: Device) -> Push:
 
 
 @transaction.atomic
-def _record_attempts(outgoing: list, results: list, *, now: datetime) -> None:
-    DeliveryAttempt.objects.bulk_create(
-        DeliveryAttempt(
-            nudge=nudge,
-            device=device,
-            outcome=result.outcome,
-            error_code=result.error_code[:40],
-            message_id=result.message_id[:200],
-            retry_after=result.retry_after,
-            at=now,
-        )
-        for (nudge, device), result in zip(outgoing, results)
-    )
-    dead = [device.pk for (_, device), result in zip(outgoing, results) if result.outcome == "dead_token"]
-    Device.objects.filter(pk__in=dead).update(active=False, deactivated_reason="unregistered", updated_at=now)
-
-
-@transaction.atomic
-def _settle(going: list[Nudge], *, now: datetime) -> None:
-    """Each nudge sent, or retried later (after the longest Retry-After asked), or failed."""
-    retries: dict[int, list] = {}
-    for attempt in DeliveryAttempt.objects.filter(nudge__in=going, at=now, outcome=DeliveryAttempt.Outcome.RETRY):
-        retries.setdefault(attempt.nudge_id, []).append(attempt)
-    done = [nudge.pk for nudge in going if nudge.pk not in retries]
-    Nudge.objects.filter(pk__in=done).update(status=Nudge.Status.SENT, lease_until=None)
+def _settle(lease: Lease, going: list[Nudge], retries: dict[int, list[PushResult]], *, now: datetime) -> None:
+    """Each nudge the lease still holds: sent, or retried later (after the longest Retry-After
+    asked), or failed; and its lease given back."""
+    ours = holding(lease)
+    released = {"lease_until": None, "lease_token": None}
+    ours.exclude(pk__in=list(retries)).update(status=Nudge.Status.SENT, **released)
     for nudge in (n for n in going if n.pk in retries):
         attempts, reason = nudge.attempts + 1, retries[nudge.pk][0].error_code
         if attempts >= MAX_ATTEMPTS:
-            Nudge.objects.filter(pk=nudge.pk).update(
-                status=Nudge.Status.FAILED, attempts=attempts, reason=reason, lease_until=None
-            )
+            ours.filter(pk=nudge.pk).update(status=Nudge.Status.FAILED, attempts=attempts, reason=reason, **released)
             continue
-        wait = _backoff_seconds(attempts, max(a.retry_after or 0 for a in retries[nudge.pk]))
-        Nudge.objects.filter(pk=nudge.pk).update(
-            attempts=attempts, due_at=now + timedelta(seconds=wait), lease_until=None, reason=reason
+        wait = _backoff_seconds(attempts, max(r.retry_after or 0 for r in retries[nudge.pk]))
+        ours.filter(pk=nudge.pk).update(
+            attempts=attempts, due_at=now + timedelta(seconds=wait), reason=reason, **released
         )
 
 

@@ -102,7 +102,10 @@ class Nudge(models.Model):
     status = models.CharField(max_length=7, choices=Status.choices, default=Status.PENDING)
     # A worker holds a nudge while sending it; if it dies, the lease runs out and another
     # worker picks the nudge up again (devices that already got it are not sent it twice).
+    # Each claim writes a fresh token: a worker sends and records only while the token is still
+    # its own, so a batch that outlived its lease never doubles what the next worker does.
     lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     reason = models.CharField(max_length=60, blank=True, help_text="Why it was skipped or failed.")
     title = models.CharField(max_length=120, blank=True)
@@ -116,6 +119,7 @@ class Nudge(models.Model):
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["user", "kind", "planned_for"]),
             models.Index(fields=["user", "status", "sent_at"]),
+            models.Index(fields=["lease_token"], condition=models.Q(lease_token__isnull=False), name="nudge_leased"),
         ]
 
     def __str__(self) -> str:
@@ -140,4 +144,8 @@ class DeliveryAttempt(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["nudge", "device", "outcome"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nudge", "device"], condition=models.Q(outcome="sent"), name="one_success_per_nudge_and_device"
+            )
+        ]

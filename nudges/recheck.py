@@ -7,6 +7,7 @@ decides: no exercise done yet, no reflection yet, session still live...), outsid
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from accounts.models import User
@@ -26,7 +27,7 @@ class Decision:
 def decide(*, nudge: Nudge, now: datetime, sent_today: int) -> Decision:
     user = nudge.user
     preferences = preferences_for(user=user)
-    local = now.astimezone(ZoneInfo(user.time_zone))
+    local = now.astimezone(zone(user.time_zone))
     if not user.is_active:
         return Decision(skip="inactive")
     if not getattr(preferences, KINDS[nudge.kind].preference):
@@ -43,10 +44,17 @@ def decide(*, nudge: Nudge, now: datetime, sent_today: int) -> Decision:
     return Decision(send=True)
 
 
+@cache
+def zone(name: str) -> ZoneInfo:
+    """The time zone of that name, kept. ZoneInfo itself keeps only the last eight it made (and
+    those still in use): a batch of people in more zones would read zone files for each nudge."""
+    return ZoneInfo(name)
+
+
 def sent_today_by_person(*, nudges: list[Nudge], now: datetime) -> dict[int, int]:
     """How many nudges each person got today, in their own day (one query for the batch)."""
     starts = {
-        n.user_id: local_day_start(user=n.user, day=now.astimezone(ZoneInfo(n.user.time_zone)).date()) for n in nudges
+        n.user_id: local_day_start(user=n.user, day=now.astimezone(zone(n.user.time_zone)).date()) for n in nudges
     }
     counts = dict.fromkeys(starts, 0)
     sent = Nudge.objects.filter(user_id__in=starts, sent_at__gte=min(starts.values())).values_list("user_id", "sent_at")

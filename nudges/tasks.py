@@ -3,12 +3,15 @@ imported inside the task so that planning (which enqueues delivery) can import t
 
 from django_tasks import task
 
+# How long one delivery task keeps going through a backlog before leaving the rest to the next.
+DELIVERY_TASK_SECONDS = 60
+
 
 @task()
 def deliver_nudges() -> int:
-    from nudges.delivery import nudges_deliver
+    from nudges.delivery import nudges_deliver_due
 
-    return nudges_deliver()
+    return nudges_deliver_due(seconds=DELIVERY_TASK_SECONDS)
 
 
 @task()

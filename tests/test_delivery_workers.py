@@ -4,6 +4,7 @@ import threading
 import time
 from collections import Counter
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.db import close_old_connections
@@ -11,9 +12,11 @@ from django.utils import timezone
 
 from accounts.factories import UserFactory
 from nudges.clock import nudges_plan
-from nudges.delivery import LEASE, _claim, nudges_deliver
+from nudges.delivery import LEASE, nudges_deliver
+from nudges.leases import lease_due
 from nudges.models import DeliveryAttempt, Device, Kind, Nudge
 from nudges.push import PushResult
+from nudges.tasks import deliver_nudges
 from teams.factories import MembershipFactory
 
 
@@ -84,7 +87,7 @@ def test_two_workers_delivering_one_backlog_send_each_nudge_once_per_device(reco
 @pytest.mark.django_db(transaction=True)
 def test_a_nudge_held_by_a_worker_that_died_is_picked_up_when_its_lease_runs_out(recording):
     [nudge] = backlog(people=1, devices_each=1)
-    assert [n.pk for n in _claim(now=timezone.now(), limit=10)] == [nudge.pk]  # ...and the worker dies
+    assert [n.pk for n in lease_due(now=timezone.now(), limit=10, length=LEASE).nudges] == [nudge.pk]  # ...and dies
     assert nudges_deliver() == 0  # still leased: nobody else touches it
     assert nudges_deliver(now=timezone.now() + LEASE + timedelta(seconds=1)) == 1
     assert recording.sent == [(nudge.pk, "token-0-0")]
@@ -119,3 +122,11 @@ def test_planning_twice_at_once_makes_each_nudge_once():
     daily = Nudge.objects.filter(kind=Kind.DAILY_EXERCISE)
     assert daily.count() == daily.values("user", "planned_for").distinct().count()
     assert set(daily.values_list("user", flat=True)) == {p.pk for p in people}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_delivery_task_goes_through_the_whole_backlog_batch_after_batch(recording, monkeypatch):
+    nudges = backlog(people=7, devices_each=1)
+    monkeypatch.setattr("nudges.delivery.nudges_deliver", partial(nudges_deliver, limit=3))
+    assert deliver_nudges.call() == 7
+    assert sorted(nudge_id for nudge_id, _ in recording.sent) == [n.pk for n in nudges]

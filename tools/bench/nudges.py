@@ -1,22 +1,30 @@
 """How fast nudges are planned and delivered.
 
-    .venv/bin/python tools/bench/nudges.py [--people 100000] [--pushes 50000] [--workers 2]
+    .venv/bin/python tools/bench/nudges.py [--people 100000] [--pushes 50000] [--baseline-pushes 5000]
 
-Needs this machine's PostgreSQL. Creates --people people spread over time zones from UTC-10 to
-UTC+14 and times one planning pass (people planned per second). Then gives --pushes of them a
-device and a due nudge and lets --workers worker processes deliver them through the real
-firebase-admin code to a fake FCM server on loopback (pushes per second per worker).
+Needs this machine's PostgreSQL and Redis, and nginx with its echo module (Debian:
+`apt-get install nginx-light`) as the fake FCM. Creates --people people spread over time zones
+from UTC-10 to UTC+14 and times one planning pass (people planned per second).
+
+Then delivery, end to end as the worker's delivery task runs it (claim, re-check, in-app copy on
+the event stream through Redis, send, record, prune): --pushes due nudges, one device each,
+delivered by one worker process, then by two at once, to a fake FCM (nginx, over HTTP/2 with
+TLS, in its own process: a fixed answer to every request). The baseline, in the same run, is the
+same delivery code sending through firebase-admin's own `send_each` (a thread per message over
+`requests`, HTTP/1.1) as the project did before, over --baseline-pushes nudges.
+
+Benchmark-only changes in the worker processes: firebase-admin's FCM endpoint points at the
+fake, libcurl trusts the fake's certificate, and the kind's own relevance look (is the session
+still live?) is skipped, since the benchmark's nudges name no real session.
 """
 
 import argparse
-import json
 import multiprocessing
 import os
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from _servers import setup_django
+from _servers import cpu_seconds, fake_fcm, setup_django
 
 ZONES = [
     "Pacific/Honolulu",
@@ -30,27 +38,6 @@ ZONES = [
     "Pacific/Auckland",
     "Pacific/Kiritimati",
 ]
-
-
-class FakeFcm(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = json.dumps({"name": "projects/bench/messages/1"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-def serve_fake_fcm(port: int) -> None:
-    ThreadingHTTPServer.daemon_threads = True
-    ThreadingHTTPServer(("127.0.0.1", port), FakeFcm).serve_forever()
 
 
 def make_people(count: int):
@@ -72,13 +59,16 @@ def make_people(count: int):
     )
 
 
-def make_backlog(count: int, now):
+def make_backlog(count: int) -> None:
+    """`count` people with one device each and one due nudge each, made afresh."""
     from datetime import time as clock
 
     from accounts.models import User
+    from events.models import Event, EventStream
     from nudges.models import Device, Kind, Nudge, Preferences
 
-    Nudge.objects.all().delete()
+    for model in (Nudge, Device, Preferences, Event, EventStream):
+        model.objects.all().delete()
     people = list(User.objects.order_by("pk").values_list("pk", flat=True)[:count])
     # No quiet hours, so the benchmark measures sending rather than deferring.
     Preferences.objects.bulk_create(
@@ -87,13 +77,14 @@ def make_backlog(count: int, now):
     Device.objects.bulk_create(
         (Device(user_id=pk, token=f"bench-token-{pk}", platform="android") for pk in people), batch_size=5000
     )
+    due = datetime.now(UTC) - timedelta(minutes=1)
     Nudge.objects.bulk_create(
         (
             Nudge(
                 user_id=pk,
                 kind=Kind.SESSION_STARTED,
                 dedupe_key=f"bench:{pk}",
-                due_at=now,
+                due_at=due,
                 context={"session_id": 0, "started_by": "Morgan", "title": "Check-in", "team": "North"},
             )
             for pk in people
@@ -102,56 +93,112 @@ def make_backlog(count: int, now):
     )
 
 
-def deliver_worker(port: int, now_iso: str, results) -> None:
+def deliver_worker(url: str, ca_file: str, baseline: bool, start, results) -> None:
+    """One worker process: the delivery task's own loop, until nothing is due."""
+    os.environ.update(FIREBASE_PROJECT_ID="bench", PUSH_BACKEND="nudges.push.FcmBackend")
     setup_django(create=False)
-    from django.conf import settings
+    from django.db import connection
     from firebase_admin import messaging
-    from requests.adapters import HTTPAdapter
 
+    import nudges.delivery
+    import nudges.http2
     import nudges.recheck
     from accounts.firebase import firebase_app
+    from nudges.tasks import DELIVERY_TASK_SECONDS
 
-    settings.FIREBASE_PROJECT_ID = "bench"
-    settings.PUSH_BACKEND = "nudges.push.FcmBackend"
-    # Point firebase-admin's FCM client at the fake server on loopback (benchmark only).
-    service = messaging._get_messaging_service(firebase_app())
-    service._fcm_url = f"http://127.0.0.1:{port}/v1/projects/bench/messages:send"
-    service._client.session.mount("http://127.0.0.1", HTTPAdapter(pool_connections=100, pool_maxsize=500))
-    # The session has no live session row to check in this benchmark.
+    messaging._get_messaging_service(firebase_app())._fcm_url = url
+    nudges.http2.CA_BUNDLE = ca_file
     nudges.recheck._still_relevant = lambda nudge, user, local: ""
-    from nudges.delivery import nudges_deliver
-    from nudges.push import FcmBackend
+    if baseline:
+        from requests.adapters import HTTPAdapter
 
-    sending = [0.0]
-    original_send = FcmBackend.send
-
-    def timed_send(self, pushes):
-        started = time.perf_counter()
-        try:
-            return original_send(self, pushes)
-        finally:
-            sending[0] += time.perf_counter() - started
-
-    FcmBackend.send = timed_send
-    now = datetime.fromisoformat(now_iso)
-    began, handled = time.perf_counter(), 0
-    while batch := nudges_deliver(now=now, limit=500):
+        service = messaging._get_messaging_service(firebase_app())
+        service._client.session.mount("http://127.0.0.1", HTTPAdapter(pool_connections=100, pool_maxsize=500))
+        nudges.delivery.push_backend = SendEachBackend
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [(database_pid,)] = cursor.fetchall()
+    start.wait()
+    began, cpu, database_cpu, handled = time.perf_counter(), time.process_time(), cpu_seconds(database_pid), 0
+    while batch := nudges.delivery.nudges_deliver_due(seconds=DELIVERY_TASK_SECONDS):
         handled += batch
-    elapsed = time.perf_counter() - began
-    results.put((os.getpid(), handled, elapsed, sending[0]))
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+    results.put((os.getpid(), handled, seconds, cpu, cpu_seconds(database_pid) - database_cpu))
+
+
+class SendEachBackend:
+    """The baseline: firebase-admin's own send_each, as the FCM backend sent before."""
+
+    def send(self, pushes):
+        from firebase_admin import messaging
+
+        from accounts.firebase import firebase_app
+        from nudges.push import PushResult, _message, classify
+
+        response = messaging.send_each([_message(push) for push in pushes], app=firebase_app())
+        return [
+            PushResult(outcome="sent", message_id=sent.message_id) if sent.success else classify(sent.exception)
+            for sent in response.responses
+        ]
+
+
+def deliver(fcm, *, workers: int, pushes: int, baseline: bool = False) -> float:
+    """Deliver a fresh backlog of `pushes` with `workers` processes; print and return pushes/s."""
+    from django.db import connections
+
+    from nudges.models import DeliveryAttempt, Nudge
+
+    make_backlog(pushes)
+    connections.close_all()
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Event(), context.Queue()
+    url = fcm.h1_url if baseline else fcm.h2_url
+    processes = [
+        context.Process(target=deliver_worker, args=(url, fcm.ca_file, baseline, start, results))
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    time.sleep(3)  # Django set up in each before the clock starts
+    counts, fcm_cpu = fcm.counters(), fcm.cpu_seconds()
+    start.set()
+    reports = [results.get() for _ in processes]
+    for process in processes:
+        process.join()
+    after = fcm.counters()
+    wall = max(report[2] for report in reports)
+    rate = pushes / wall
+    name = "firebase-admin send_each (baseline)" if baseline else f"{workers} worker{'s' * (workers > 1)}"
+    print(f"  {name}: {pushes} nudges in {wall:.1f} s = {rate:,.0f} pushes/s")
+    for pid, handled, seconds, cpu, database_cpu in reports:
+        print(
+            f"    worker {pid}: {handled} in {seconds:.1f} s = {handled / seconds:,.0f}/s; CPU a push: "
+            f"{cpu / max(handled, 1) * 1000:.2f} ms in the worker, {database_cpu / max(handled, 1) * 1000:.2f} ms in "
+            "its PostgreSQL backend"
+        )
+    sent = DeliveryAttempt.objects.filter(outcome="sent")
+    distinct = sent.values("nudge", "device").distinct().count()
+    received = after["requests"] - counts["requests"] - 1  # less the status read itself
+    print(
+        f"    exactly once: {sent.count() == distinct == pushes} ({sent.count()} successes recorded, {distinct} "
+        f"distinct, {Nudge.objects.filter(status='sent').count()} nudges sent; the fake FCM got {received} requests "
+        f"on {after['connections'] - counts['connections'] - 1} connections, using "
+        f"{(fcm.cpu_seconds() - fcm_cpu) / wall:.0%} of a core)"
+    )
+    return rate
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--pushes", type=int, default=50_000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--baseline-pushes", type=int, default=5_000)
     args = parser.parse_args()
     setup_django()
     from nudges.clock import nudges_plan
-    from nudges.models import DeliveryAttempt, Nudge
+    from nudges.models import Nudge
 
-    make_people(args.people)
+    make_people(max(args.people, args.pushes))
     # 06:00 UTC: somewhere it is morning, somewhere evening; everyone gets today's or tomorrow's.
     now = datetime(2026, 6, 10, 6, 0, tzinfo=UTC)
     began = time.perf_counter()
@@ -163,34 +210,12 @@ def main():
         f"({Nudge.objects.count()} nudges)"
     )
 
-    make_backlog(args.pushes, now=now - timedelta(minutes=1))
-    port = 18765
-    context = multiprocessing.get_context("spawn")
-    server = context.Process(target=serve_fake_fcm, args=(port,), daemon=True)
-    server.start()
-    time.sleep(0.5)
-    results = context.Queue()
-    from django.db import connections
-
-    connections.close_all()
-    workers = [
-        context.Process(target=deliver_worker, args=(port, now.isoformat(), results)) for _ in range(args.workers)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    server.terminate()
-    pushes = DeliveryAttempt.objects.filter(outcome="sent").count()
-    print(f"delivery: {pushes} pushes by {args.workers} workers to a fake FCM on loopback")
-    for _ in workers:
-        pid, handled, seconds, sending = results.get()
-        print(
-            f"  worker {pid}: {handled} nudges in {seconds:.1f} s = {handled / seconds:,.0f} pushes/s "
-            f"({sending:.1f} s of it in firebase-admin's send_each)"
-        )
-    duplicates = DeliveryAttempt.objects.values("nudge", "device").distinct().count()
-    print(f"  exactly once: {duplicates == pushes} ({pushes} deliveries, {duplicates} distinct)")
+    print(f"delivery, end to end, to a fake FCM on loopback ({os.cpu_count()} cores):")
+    with fake_fcm() as fcm:
+        baseline = deliver(fcm, workers=1, pushes=args.baseline_pushes, baseline=True)
+        one = deliver(fcm, workers=1, pushes=args.pushes)
+        two = deliver(fcm, workers=2, pushes=args.pushes)
+    print(f"  one worker ÷ baseline: {one / baseline:.1f}×; two workers ÷ one: {two / one:.2f}×")
 
 
 if __name__ == "__main__":

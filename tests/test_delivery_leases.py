@@ -1,0 +1,107 @@
+"""A batch that outlives its lease: the worker that took it over is never doubled, and delivery
+costs the same few queries however many pushes a batch carries."""
+
+from collections import Counter
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.factories import UserFactory
+from nudges.delivery import LEASE, nudges_deliver
+from nudges.kinds import KINDS
+from nudges.models import DeliveryAttempt, Device, Kind, Nudge
+from nudges.push import PushResult
+
+pytestmark = pytest.mark.django_db
+
+
+class StallingBackend:
+    """Sends like FCM would; the first time it is asked, its worker stalls past the lease, and
+    meanwhile another worker (one whose clock reads after the lease) takes the batch over."""
+
+    sent: list = []
+    stalled = False
+
+    def send(self, pushes):
+        self.sent.extend((push.nudge_id, push.token) for push in pushes)
+        if not StallingBackend.stalled:
+            StallingBackend.stalled = True
+            nudges_deliver(now=timezone.now() + LEASE + timedelta(seconds=1))
+        return [PushResult(outcome="sent", message_id=f"m{len(self.sent)}") for _ in pushes]
+
+
+@pytest.fixture
+def stalling(settings):
+    settings.PUSH_BACKEND = "tests.test_delivery_leases.StallingBackend"
+    StallingBackend.sent, StallingBackend.stalled = [], False
+    return StallingBackend
+
+
+@pytest.fixture(autouse=True)
+def _daytime(time_machine):
+    # Outside everyone's quiet hours (UTC people, 21:00-08:00 by default).
+    time_machine.move_to("2026-06-10 12:00Z", tick=True)
+
+
+def backlog(people: int) -> list[Nudge]:
+    due = timezone.now() - timedelta(minutes=1)
+    nudges = []
+    for _ in range(people):
+        person = UserFactory(time_zone="UTC")
+        Device.objects.create(user=person, token=f"token-{person.pk}", platform=Device.Platform.ANDROID)
+        nudges.append(Nudge.objects.create(user=person, kind=Kind.SEEN, dedupe_key=f"seen:{person.pk}", due_at=due))
+    return nudges
+
+
+def successes() -> Counter:
+    return Counter(DeliveryAttempt.objects.filter(outcome="sent").values_list("nudge_id", "device_id"))
+
+
+def test_answers_that_come_back_after_another_worker_took_over_are_not_recorded(stalling):
+    [nudge] = backlog(people=1)
+    nudges_deliver()
+    assert list(successes().values()) == [1]
+    assert DeliveryAttempt.objects.get().message_id == "m2"  # the worker that took over
+    nudge.refresh_from_db()
+    assert (nudge.status, nudge.lease_token) == ("sent", None)
+
+
+def test_a_worker_sends_nothing_more_of_a_batch_another_worker_took_over(stalling, monkeypatch):
+    monkeypatch.setattr("nudges.delivery.PUSH_CHUNK", 1)
+    first, second = backlog(people=2)
+    nudges_deliver()
+    # The first push was on its way when the other worker took over (FCM got it twice); the
+    # stalled worker sent nothing after that.
+    assert Counter(nudge_id for nudge_id, _ in stalling.sent) == {first.pk: 2, second.pk: 1}
+    assert list(successes().values()) == [1, 1]
+
+
+def test_a_worker_never_starts_a_send_its_lease_might_not_outlast(stalling, settings):
+    [nudge] = backlog(people=1)
+    settings.FIREBASE_HTTP_TIMEOUT = int(LEASE.total_seconds())
+    assert nudges_deliver() == 1
+    nudge.refresh_from_db()
+    assert (stalling.sent, nudge.sent_at, nudge.status) == ([], None, "pending")
+    settings.FIREBASE_HTTP_TIMEOUT = 10
+    stalling.stalled = True  # the next worker does not stall
+    nudges_deliver(now=timezone.now() + LEASE + timedelta(seconds=1))
+    assert stalling.sent == [(nudge.pk, f"token-{nudge.user_id}")]
+
+
+def test_delivering_a_batch_takes_as_many_queries_for_90_pushes_as_for_9(settings, monkeypatch):
+    settings.PUSH_BACKEND = "nudges.push.ConsoleBackend"
+    # Each kind's own last look may read per nudge; delivery itself reads and writes per batch.
+    monkeypatch.setitem(KINDS, Kind.SEEN, replace(KINDS[Kind.SEEN], facts=lambda nudge, user, local: {"count": 1}))
+    counts = []
+    for people in (9, 90):
+        backlog(people)
+        with CaptureQueriesContext(connection) as queries:
+            nudges_deliver()
+        assert set(Nudge.objects.values_list("status", flat=True)) == {"sent"}
+        counts.append(len(queries))
+        Nudge.objects.all().delete()
+    assert counts[0] == counts[1]
