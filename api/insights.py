@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.fields import IdField
 from insights.anonymity import SUPPRESSION_REASONS
 from insights.selectors import coach_scopes
 from insights.services import insights_look
@@ -28,7 +29,7 @@ class WeeksQuerySerializer(serializers.Serializer):
 
 class InsightsQuerySerializer(WeeksQuerySerializer):
     def get_fields(self):
-        return {**super().get_fields(), "team": serializers.IntegerField(min_value=1, required=False)}
+        return {**super().get_fields(), "team": IdField(required=False)}
 
 
 class CellSerializer(serializers.Serializer):
@@ -59,6 +60,17 @@ class PairsSerializer(serializers.Serializer):
     share_of_team = CellSerializer(help_text="the share of the team in at least one pair, 0 to 1")
 
 
+class AgreementsAdoptedSerializer(serializers.Serializer):
+    adopted = CellSerializer(
+        help_text="agreement versions the team adopted that week; behind each, who proposed and adopted it and, "
+        "in a live session, everyone present"
+    )
+
+
+class CommitmentsKeptSerializer(serializers.Serializer):
+    kept = CellSerializer(help_text="commitments marked done that week; behind each, its volunteer")
+
+
 class InsightsWeekSerializer(serializers.Serializer):
     week = serializers.CharField()
     members = serializers.IntegerField(allow_null=True)
@@ -73,6 +85,8 @@ class InsightsWeekSerializer(serializers.Serializer):
     mood = CellSerializer()
     mood_reporters = CellSerializer()
     pairs = PairsSerializer()
+    agreements = AgreementsAdoptedSerializer()
+    commitments = CommitmentsKeptSerializer()
     health = serializers.DictField(child=HealthQuestionSerializer(), help_text="team health, by question id")
 
 
@@ -146,7 +160,9 @@ class Insights(APIView):
 
     @extend_schema(parameters=PARAMETERS, responses=InsightsSerializer)
     def get(self, request, organisation_id: int):
-        return Response(_look(request, organisation_id, "json"))
+        # Served as the JSON text it was put together as: decoding and encoding it again would
+        # cost more than everything else the request does.
+        return HttpResponse(_look(request, organisation_id, "json").text, content_type="application/json")
 
 
 def flatten(table: dict):

@@ -74,4 +74,4 @@ def organisation(request, organisation_id: int):
         )
     except DomainError as error:
         return refused(request, error.message, 403 if isinstance(error, NotAllowed) else 400)
-    return render(request, "dashboard/organisation.html", {"table": table})
+    return render(request, "dashboard/organisation.html", {"table": table.data})

@@ -10,14 +10,17 @@ there is one organisation k and one set of suppression rules.
   are no totals over a team's cells (nothing to subtract a suppressed cell from) and no range
   totals;
 - an organisation row is the sum of the published team cells only, and a mean weighted by
-  their published counts (`published_sum`, `published_mean`), so it says nothing the team
-  cells don't;
+  their published counts (`published_sum`, `published_mean`), never a median
+  (`not_combinable`), so it says nothing the team cells don't;
 - weeks are rolled up once, when over, and never recomputed (insights.services), so joins and
   leaves cannot be differenced, and the running week is never shown.
 No figure is ever about a named person, and no free text is ever read.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
+from math import fsum
 
 from django.utils import timezone
 
@@ -70,30 +73,47 @@ def cell(figure: dict | None, k: int) -> dict:
     return {"value": figure["value"], "suppressed": None}
 
 
-def withheld(row: TeamWeek | None, *, k: int, week_rows: dict[int, TeamWeek]) -> str | None:
+class WeekRows:
+    """The rollups of one week that suppression may depend on (every team of an organisation, or
+    a team and those sharing people with it), by team, with the overlaps they recorded indexed
+    both ways once: judging every team against every other would grow with the square of the
+    teams."""
+
+    def __init__(self, rows: Iterable[TeamWeek]):
+        self.by_team = {row.team_id: row for row in rows}
+        recorded = [
+            (row.team_id, int(other), difference)
+            for row in self.by_team.values()
+            for other, difference in row.figures.get("overlaps", {}).items()
+        ]
+        self.differences: dict[int, dict[int, int]] = defaultdict(dict)
+        for team_id, other, difference in recorded:
+            self.differences[team_id][other] = difference
+        # Either row may be the one that recorded the overlap; what a row recorded itself comes first.
+        for team_id, other, difference in recorded:
+            self.differences[other].setdefault(team_id, difference)
+
+
+def withheld(row: TeamWeek | None, *, k: int, week: WeekRows) -> str | None:
     """Why none of a team's figures for a week may be shown, or None when its cells may be
-    (each still judged by `cell`). `week_rows`: every team of the organisation that week."""
+    (each still judged by `cell`)."""
     if row is None:
         return "not_rolled_up"
     if row.members < k:
         return "team_too_small"
-    if _too_close(row, week_rows, k):
+    if _too_close(row, week, k):
         return "overlaps_another_team"
     return None
 
 
-def _too_close(row: TeamWeek, week_rows: dict[int, TeamWeek], k: int) -> bool:
+def _too_close(row: TeamWeek, week: WeekRows, k: int) -> bool:
     """True if another team that week differs from this one by fewer than k people and is the
     one that stays published: of two such teams only one may be shown, or subtracting one from
     the other would isolate those few people. The one rolled up first stays (it may have been
     seen already; a team made later and rolled up for past weeks must not undo that); in the
     same run, the larger, then the older team."""
-    differences = {int(other_id): difference for other_id, difference in row.figures.get("overlaps", {}).items()}
-    for other in week_rows.values():  # both ways: either row may be the one that recorded the overlap
-        if str(row.team_id) in other.figures.get("overlaps", {}):
-            differences.setdefault(other.team_id, other.figures["overlaps"][str(row.team_id)])
-    for other_id, difference in differences.items():
-        other = week_rows.get(other_id)
+    for other_id, difference in week.differences.get(row.team_id, {}).items():
+        other = week.by_team.get(other_id)
         if other is None or other.members < k or difference >= k:
             continue
         if _stays(other) > _stays(row):
@@ -103,6 +123,12 @@ def _too_close(row: TeamWeek, week_rows: dict[int, TeamWeek], k: int) -> bool:
 
 def _stays(row: TeamWeek) -> tuple:
     return (-row.computed_at.timestamp(), row.members, -row.team_id)
+
+
+def not_combinable() -> dict:
+    """A team figure no sum or mean of the published cells gives (a median): the organisation
+    row never shows it."""
+    return hidden("not_combinable")
 
 
 def published_sum(cells: list[dict]) -> dict:
@@ -117,5 +143,6 @@ def published_mean(pairs: list[tuple[dict, dict]]) -> dict:
     ]
     if not published:
         return hidden("nothing_published")
-    total = sum(weight for _, weight in published)
-    return {"value": round(sum(value * weight for value, weight in published) / total, 2), "suppressed": None}
+    # fsum: the same mean whatever order the teams come in (a coach of some teams, or all).
+    total = fsum(weight for _, weight in published)
+    return {"value": round(fsum(value * weight for value, weight in published) / total, 2), "suppressed": None}

@@ -2,30 +2,29 @@
 a lead may see: their own team's health, the very cells a coach sees of it.
 
 Every figure goes through insights.anonymity, which holds the rules that keep people
-unidentifiable (one k, one way to suppress). No figure is ever about a named person, and no
+unidentifiable (one k, one way to suppress). A coach's table is put together from the rows each
+week was presented as when it was rolled up (insights.presenters), not built again per request. No figure is ever about a named person, and no
 free text is ever read.
 """
 
-import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
-from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db.models import Case, Q, TextField, Value, When
 
 from accounts.models import Organisation, User
 from acknowledgements.models import Acknowledgement
 from common.errors import NotAllowed, NotFound
 from common.weeks import week_label
 from exercises.models import Step, Theme
-from insights.anonymity import cell, hidden, published_mean, published_sum, threshold, weeks_between, withheld
-from insights.models import TeamWeek
+from insights.anonymity import WeekRows, threshold, weeks_between, withheld
+from insights.models import OrganisationWeek, TeamWeek
+from insights.presenters import Layout, PresentedWeek, as_json, built_for, health, members, present_week
 from teams.models import CoachAssignment, Membership, Team
-
-SIDES = ("within", "across")
-SCORES = ("1", "2", "3", "4", "5")
-NO_PAIRS = {"pairs": {"value": 0, "people": 0}, "paired_people": {"value": 0, "people": 0}}
-NO_ANSWERS = {"answers": 0, "people": 0, "mean": None, "distribution": [0] * len(SCORES)}
 
 
 @dataclass(frozen=True)
@@ -71,156 +70,40 @@ def check_in_questions() -> list[dict]:
     return [{"id": question, "name": name} for question, name in dict(rows).items()]
 
 
-def _health(row: TeamWeek | None, *, k: int, questions: list[str], reason: str | None) -> dict:
-    """A team's week of health, per question. A question's figures (answers, people, mean and
-    the count of each score) are published together or not at all: each cell carries the
-    number of people who answered it, so a question fewer than k people answered is suppressed
-    whole, and no part of a published distribution can be subtracted from a total."""
-    stored = row.figures.get("health", {}) if reason is None else {}
-    return {question: _health_question(stored.get(question), k=k, reason=reason) for question in questions}
+def insights_layout() -> Layout:
+    """The columns of every coach's row, from the catalogue as it is now."""
+    themes = list(Theme.objects.order_by("position", "slug").values_list("slug", flat=True))
+    return Layout(themes=themes, behaviours=list(Acknowledgement.Behaviour.values), questions=check_in_questions())
 
 
-def _health_question(figure: dict | None, *, k: int, reason: str | None) -> dict:
-    if reason:
-        nothing = hidden(reason)
-        return {"answers": nothing, "people": nothing, "mean": nothing, "distribution": dict.fromkeys(SCORES, nothing)}
-    figure = figure or NO_ANSWERS
-    people = figure["people"]
-    return {
-        "answers": cell({"value": figure["answers"], "people": people}, k),
-        "people": cell({"value": people, "people": people}, k),
-        "mean": cell({"value": figure["mean"], "people": people}, k),
-        "distribution": {
-            score: cell({"value": count, "people": people}, k)
-            for score, count in zip(SCORES, figure["distribution"], strict=True)
-        },
-    }
+class Table(Mapping):
+    """A coach's insights table as the JSON text it is served as, put together from the weeks'
+    presented rows without decoding them; read as a mapping (the dashboard, the CSV), it is
+    decoded once."""
 
+    def __init__(self, *, text: str, weeks: list[str]):
+        self.text = text
+        self.weeks = weeks
 
-def _organisation_health(team_weeks: list[dict], *, questions: list[str]) -> dict:
-    """The organisation's health: sums of what the teams published, means weighted by their
-    published answers."""
-    by_question = {question: [week["health"][question] for week in team_weeks] for question in questions}
-    return {
-        question: {
-            "answers": published_sum([cells["answers"] for cells in teams]),
-            "people": published_sum([cells["people"] for cells in teams]),
-            "mean": published_mean([(cells["mean"], cells["answers"]) for cells in teams]),
-            "distribution": {
-                score: published_sum([cells["distribution"][score] for cells in teams]) for score in SCORES
-            },
-        }
-        for question, teams in by_question.items()
-    }
+    @cached_property
+    def data(self) -> dict:
+        return json.loads(self.text)
 
+    def __getitem__(self, key: str):
+        return self.data[key]
 
-def _pairs(row: TeamWeek, *, k: int) -> dict:
-    """Pairs practised within the team, and the share of its members in at least one; rollups
-    written before pairs existed had none."""
-    figures = row.figures.get("pairs", NO_PAIRS)
-    share = cell(figures["paired_people"], k)
-    if share["value"] is not None:
-        share["value"] = round(share["value"] / row.members, 3)
-    return {"distinct_pairs": cell(figures["pairs"], k), "share_of_team": share}
+    def __iter__(self):
+        return iter(self.data)
 
-
-def _members(row: TeamWeek | None, *, k: int) -> int | None:
-    """A team's size is shown only when the team is large enough to show anything."""
-    return row.members if row is not None and row.members >= k else None
-
-
-def _team_week(
-    row: TeamWeek | None,
-    *,
-    k: int,
-    themes: list[str],
-    behaviours: list[str],
-    questions: list[str],
-    week_rows: dict[int, TeamWeek],
-) -> dict:
-    reason = withheld(row, k=k, week_rows=week_rows)
-    health = _health(row, k=k, questions=questions, reason=reason)
-    if reason:
-        nothing = hidden(reason)
-        return {
-            "members": _members(row, k=k),
-            "active": nothing,
-            "participation_rate": nothing,
-            "completions_by_theme": dict.fromkeys(themes, nothing),
-            "group_sessions": {"held": nothing, "average_attendance": nothing},
-            "acknowledgements": {side: dict.fromkeys(behaviours, nothing) for side in SIDES},
-            "orphans": dict.fromkeys(("posted", "claimed", "done", "median_minutes_to_claim"), nothing),
-            "mood": nothing,
-            "mood_reporters": nothing,
-            "pairs": {"distinct_pairs": nothing, "share_of_team": nothing},
-            "health": health,
-        }
-    figures = row.figures
-    active = cell(figures["active"], k)
-    rate = dict(active)
-    if active["value"] is not None:
-        rate["value"] = round(active["value"] / row.members, 3)
-    return {
-        "members": row.members,
-        "active": active,
-        "participation_rate": rate,
-        "completions_by_theme": {theme: cell(figures["completions"].get(theme), k) for theme in themes},
-        "group_sessions": {name: cell(figures["sessions"][name], k) for name in ("held", "average_attendance")},
-        "acknowledgements": {
-            side: {b: cell(figures["acknowledgements"][side].get(b), k) for b in behaviours} for side in SIDES
-        },
-        "orphans": {
-            name: cell(figures["orphans"][name], k) for name in ("posted", "claimed", "done", "median_minutes_to_claim")
-        },
-        "mood": cell(figures["mood"], k),
-        "mood_reporters": cell({"value": figures["mood"]["people"], "people": figures["mood"]["people"]}, k),
-        "pairs": _pairs(row, k=k),
-        "health": health,
-    }
-
-
-def _organisation_week(team_weeks: list[dict], *, themes, behaviours, questions) -> dict:
-    """The organisation's week: sums of what the teams published, nothing more."""
-    counted = [week for week in team_weeks if week["members"]]
-    members = sum(week["members"] for week in counted if week["active"]["value"] is not None)
-    active = published_sum([week["active"] for week in counted])
-    rate = (
-        {"value": round(active["value"] / members, 3), "suppressed": None}
-        if active["value"] is not None and members
-        else hidden("nothing_published")
-    )
-    return {
-        "members": sum(week["members"] for week in counted) or None,
-        "active": active,
-        "participation_rate": rate,
-        "completions_by_theme": {t: published_sum([w["completions_by_theme"][t] for w in counted]) for t in themes},
-        "group_sessions": {
-            "held": published_sum([w["group_sessions"]["held"] for w in counted]),
-            "average_attendance": published_mean(
-                [(w["group_sessions"]["average_attendance"], w["group_sessions"]["held"]) for w in counted]
-            ),
-        },
-        "acknowledgements": {
-            side: {b: published_sum([w["acknowledgements"][side][b] for w in counted]) for b in behaviours}
-            for side in SIDES
-        },
-        "orphans": {
-            **{name: published_sum([w["orphans"][name] for w in counted]) for name in ("posted", "claimed", "done")},
-            "median_minutes_to_claim": hidden("not_combinable"),
-        },
-        "mood": published_mean([(w["mood"], w["mood_reporters"]) for w in counted]),
-        "mood_reporters": published_sum([w["mood_reporters"] for w in counted]),
-        "pairs": {
-            "distinct_pairs": published_sum([w["pairs"]["distinct_pairs"] for w in counted]),
-            "share_of_team": published_mean([(w["pairs"]["share_of_team"], {"value": w["members"]}) for w in counted]),
-        },
-        "health": _organisation_health(counted, questions=questions),
-    }
+    def __len__(self) -> int:
+        return len(self.data)
 
 
 def insights_for_coach(
     *, user: User, organisation_id: int, first: str | None = None, last: str | None = None, team_id: int | None = None
-) -> dict:
+) -> Table:
+    """The coach's teams, each week as presented when it was rolled up, and the organisation's
+    row over those teams: the same number of queries however many teams, weeks and runs."""
     scope = coach_scope(user=user, organisation_id=organisation_id)
     teams = scope.teams
     if team_id is not None:
@@ -229,68 +112,99 @@ def insights_for_coach(
             raise NotAllowed("That team is not in your assignment.", code="team_not_assigned")
     mondays = weeks_between(first=first, last=last)
     k = threshold(scope.organisation)
-    rollups = TeamWeek.objects.filter(team__organisation_id=organisation_id, week_start__in=mondays)
-    # Rollups never change once written, so the table is cached until a new one appears.
-    stamp = rollups.aggregate(latest=Max("computed_at"), count=Count("pk"))
-    key = (
-        "insights:"
-        + hashlib.sha256(
-            repr((organisation_id, [(t.pk, t.name) for t in teams], mondays, k, stamp)).encode()
-        ).hexdigest()
+    layout = insights_layout()
+    labels = [week_label(monday) for monday in mondays]
+    shown = {team.pk for team in teams}
+    weeks = _presented_weeks(organisation_id=organisation_id, mondays=mondays, k=k, layout=layout, shown=shown)
+    pieces = _object(
+        organisation=as_json({"id": scope.organisation.pk, "name": scope.organisation.name, "k": k}),
+        weeks=as_json(labels),
+        themes=as_json(layout.themes),
+        behaviours=as_json(layout.behaviours),
+        questions=as_json(layout.questions),
+        teams=_array(
+            _object(id=as_json(team.pk), name=as_json(team.name), weeks=_array(week.team(team.pk) for week in weeks))
+            for team in teams
+        ),
+        organisation_total=_object(
+            scope=as_json("teams in your assignment"), weeks=_array(week.organisation_of(shown) for week in weeks)
+        ),
     )
-    tables = cache.get(key)
-    if tables is None:
-        tables = _tables(teams=teams, mondays=mondays, k=k, rollups=rollups)
-        cache.set(key, tables, timeout=60 * 60)
-    return {
-        "organisation": {"id": scope.organisation.pk, "name": scope.organisation.name, "k": k},
-        "weeks": [week_label(monday) for monday in mondays],
-        **tables,
+    return Table(text="".join(pieces), weeks=labels)
+
+
+# The table is megabytes of JSON text: it is put together as a list of pieces and joined once,
+# since joining at every level of nesting would copy all of it at every level.
+
+
+def _object(**members: str | list[str]) -> list[str]:
+    """A JSON object, as pieces, from members that are JSON text already (or pieces of it)."""
+    pieces = []
+    for name, value in members.items():
+        pieces += [",", as_json(name), ":", *_pieces(value)]
+    return ["{", *pieces[1:], "}"]
+
+
+def _array(items) -> list[str]:
+    """A JSON array, as pieces, from items that are JSON text already (or pieces of it)."""
+    pieces = []
+    for item in items:
+        pieces += [",", *_pieces(item)]
+    return ["[", *pieces[1:], "]"]
+
+
+def _pieces(value: str | list[str]) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+def _presented_weeks(
+    *, organisation_id: int, mondays: list[date], k: int, layout: Layout, shown: set[int]
+) -> list[PresentedWeek]:
+    """Each week as presented when it was rolled up, with the rows of the teams shown. A week
+    whose presentation is missing or was built for something else (another k, another
+    catalogue, a team since deleted) is presented here from its rollups instead, until the
+    worker presents it again (insights.services)."""
+    # The organisation's rows first: a week presented again commits them with its teams' rows,
+    # so teams' rows read after are never older than the organisation's row they are checked by.
+    organisation_rows = {
+        monday: (built, text)
+        for monday, built, text in OrganisationWeek.objects.filter(
+            organisation_id=organisation_id, week_start__in=mondays
+        ).values_list("week_start", "built_for", "presented")
     }
-
-
-def _tables(*, teams: list[Team], mondays: list[date], k: int, rollups) -> dict:
-    themes = list(Theme.objects.order_by("position", "slug").values_list("slug", flat=True))
-    behaviours = list(Acknowledgement.Behaviour.values)
-    questions = check_in_questions()
-    question_ids = [question["id"] for question in questions]
-    # Every team of the organisation, not only the coach's: overlaps are judged organisation-wide.
-    by_week: dict[date, dict[int, TeamWeek]] = {monday: {} for monday in mondays}
-    for row in rollups:
-        by_week[row.week_start][row.team_id] = row
-    team_tables = []
-    for team in teams:
-        weeks = [
-            {
-                "week": week_label(monday),
-                **_team_week(
-                    by_week[monday].get(team.pk),
-                    k=k,
-                    themes=themes,
-                    behaviours=behaviours,
-                    questions=question_ids,
-                    week_rows=by_week[monday],
-                ),
-            }
-            for monday in mondays
-        ]
-        team_tables.append({"id": team.pk, "name": team.name, "weeks": weeks})
-    organisation_weeks = [
-        {
-            "week": week_label(monday),
-            **_organisation_week(
-                [t["weeks"][i] for t in team_tables], themes=themes, behaviours=behaviours, questions=question_ids
-            ),
-        }
-        for i, monday in enumerate(mondays)
+    rows = TeamWeek.objects.filter(team__organisation_id=organisation_id, week_start__in=mondays)
+    teams: dict[date, dict[int, str]] = {monday: {} for monday in mondays}
+    # Every team rolled up that week tells whether its presentation is current; only the rows
+    # shown are read (a coach of one team does not carry the whole organisation's).
+    for monday, team_id, text in rows.values_list(
+        "week_start",
+        "team_id",
+        Case(When(team_id__in=shown, then="presented"), default=Value(""), output_field=TextField()),
+    ):
+        teams[monday][team_id] = text
+    stale = {
+        monday
+        for monday in mondays
+        if teams[monday]
+        and organisation_rows.get(monday, ("", ""))[0] != built_for(k=k, layout=layout, team_ids=teams[monday])
+    }
+    rollups: dict[date, list[TeamWeek]] = defaultdict(list)
+    if stale:
+        for row in rows.filter(week_start__in=stale):
+            rollups[row.week_start].append(row)
+    return [
+        present_week(monday, rollups[monday], k=k, layout=layout)
+        if monday in stale or not teams[monday]
+        else PresentedWeek(
+            monday=monday,
+            k=k,
+            layout=layout,
+            rolled_up=set(teams[monday]),
+            teams=teams[monday],
+            organisation=organisation_rows[monday][1],
+        )
+        for monday in mondays
     ]
-    return {
-        "themes": themes,
-        "behaviours": behaviours,
-        "questions": questions,
-        "teams": team_tables,
-        "organisation_total": {"scope": "teams in your assignment", "weeks": organisation_weeks},
-    }
 
 
 def team_health_for_lead(*, user: User, team_id: int, first: str | None = None, last: str | None = None) -> dict:
@@ -305,19 +219,20 @@ def team_health_for_lead(*, user: User, team_id: int, first: str | None = None, 
     team = membership.team
     mondays = weeks_between(first=first, last=last)
     k = threshold(team.organisation)
-    by_week: dict[date, dict[int, TeamWeek]] = {monday: {} for monday in mondays}
+    by_week: dict[date, list[TeamWeek]] = defaultdict(list)
     for row in _rows_overlapping(team=team, mondays=mondays):
-        by_week[row.week_start][row.team_id] = row
+        by_week[row.week_start].append(row)
     questions = check_in_questions()
     weeks = []
     for monday in mondays:
-        row = by_week[monday].get(team.pk)
-        reason = withheld(row, k=k, week_rows=by_week[monday])
+        week = WeekRows(by_week[monday])
+        row = week.by_team.get(team.pk)
+        reason = withheld(row, k=k, week=week)
         weeks.append(
             {
                 "week": week_label(monday),
-                "members": _members(row, k=k),
-                "health": _health(row, k=k, questions=[q["id"] for q in questions], reason=reason),
+                "members": members(row, k=k),
+                "health": health(row, k=k, questions=[q["id"] for q in questions], reason=reason),
             }
         )
     return {"team": {"id": team.pk, "name": team.name}, "k": k, "questions": questions, "weeks": weeks}

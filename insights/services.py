@@ -11,16 +11,20 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, F
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from acknowledgements.models import Acknowledgement
+from agreements.models import Version
+from commitments.models import Commitment
 from common.weeks import finished_weeks
 from exercises.models import Run, Step
 from group_sessions.models import Connection, GroupSession, Share
-from insights.models import InsightView, TeamWeek
-from insights.selectors import insights_for_coach
+from insights.anonymity import threshold
+from insights.models import InsightView, OrganisationWeek, TeamWeek
+from insights.presenters import built_for, present_week
+from insights.selectors import Table, insights_for_coach, insights_layout
 from orphans.models import Activity, Orphan
 from pairs.selectors import pairs_completed_between
 from reflections.models import Reflection
@@ -74,6 +78,17 @@ def _week_figures(*, members: set[int], team_id: int, facts: dict) -> dict:
         "mood": _figure(round(statistics.mean(moods), 2) if moods else None, len(moods)),
         "health": _health_figures(members=members, answers=facts["checkins"].get(team_id, [])),
         "pairs": _pair_figures(members=members, pairs=facts["pairs"]),
+        **_made_figures(adoptions=facts["adoptions"].get(team_id, []), kept=facts["kept"].get(team_id, [])),
+    }
+
+
+def _made_figures(*, adoptions: list[set[int]], kept: list[int]) -> dict:
+    """What the team made stay: agreement versions it adopted and commitments kept, counts only.
+    Behind an adoption are whoever proposed and adopted it and, in a live session, everyone
+    present (the team agreed it together); behind a kept commitment, its volunteer."""
+    return {
+        "agreements": {"adopted": _figure(len(adoptions), len(set().union(*adoptions)))},
+        "commitments": {"kept": _figure(len(kept), len(set(kept)))},
     }
 
 
@@ -149,6 +164,11 @@ def _facts(start: datetime, end: datetime) -> dict:
         done_at__gte=start, done_at__lt=end, claimed_by__isnull=False
     ).values_list("team_id", "claimed_by_id"):
         orphans[team_id]["done"].append(claimant)
+    kept: dict[int, list[int]] = defaultdict(list)
+    for team_id, volunteer in Commitment.objects.filter(
+        status=Commitment.Status.DONE, done_at__gte=start, done_at__lt=end
+    ).values_list("team_id", "volunteer_id"):
+        kept[team_id].append(volunteer)
     active = (
         {user_id for user_id, _ in completions}
         | set(Reflection.objects.filter(created_at__gte=start, created_at__lt=end).values_list("author_id", flat=True))
@@ -158,6 +178,8 @@ def _facts(start: datetime, end: datetime) -> dict:
     )
     return {
         "completions": completions,
+        "adoptions": _adoptions(start, end),
+        "kept": kept,
         "checkins": _checkins(start, end),
         "pairs": pairs_completed_between(start=start, end=end),
         "moods": per_person_mood,
@@ -166,6 +188,25 @@ def _facts(start: datetime, end: datetime) -> dict:
         "orphans": orphans,
         "active": active,
     }
+
+
+def _adoptions(start: datetime, end: datetime) -> dict[int, list[set[int]]]:
+    """Agreement versions adopted in the week, by team: the people behind each (see
+    `_made_figures`). Never their words."""
+    adopted = list(
+        Version.objects.filter(adopted_at__gte=start, adopted_at__lt=end).values_list(
+            "agreement__team_id", "session_id", "proposed_by_id", "adopted_by_id"
+        )
+    )
+    present: dict[int, set[int]] = defaultdict(set)
+    for session_id, user_id in Connection.objects.filter(
+        session_id__in={session_id for _, session_id, _, _ in adopted if session_id}
+    ).values_list("session_id", "user_id"):
+        present[session_id].add(user_id)
+    adoptions: dict[int, list[set[int]]] = defaultdict(list)
+    for team_id, session_id, proposer, adopter in adopted:
+        adoptions[team_id].append(({proposer, adopter} | present[session_id]) - {None})
+    return adoptions
 
 
 def _checkins(start: datetime, end: datetime) -> dict[int, list[tuple[str, int, int]]]:
@@ -241,13 +282,77 @@ def insights_roll_up(*, week_start: date) -> int:
     ]
     with transaction.atomic():
         TeamWeek.objects.bulk_create(rows, ignore_conflicts=True)
+        _present(week_start=week_start, organisation_ids={organisation_of[team_id] for team_id in teams})
     return len(rows)
 
 
+def _present(*, week_start: date, organisation_ids: set[int]) -> None:
+    """Present the week to coaches (insights.presenters) in these organisations, from every
+    rollup of it: each team's row and the organisation's, built for the organisation's k and
+    the catalogue as they are now."""
+    layout = insights_layout()
+    rows: dict[int, list[TeamWeek]] = defaultdict(list)
+    for row in TeamWeek.objects.filter(week_start=week_start, team__organisation_id__in=organisation_ids).annotate(
+        organisation_id=F("team__organisation_id")
+    ):
+        rows[row.organisation_id].append(row)
+    presented = []
+    for organisation in Organisation.objects.filter(pk__in=organisation_ids):
+        k = threshold(organisation)
+        week = present_week(week_start, rows[organisation.pk], k=k, layout=layout)
+        for row in rows[organisation.pk]:
+            row.presented = week.teams[row.team_id]
+        presented.append(
+            OrganisationWeek(
+                organisation=organisation,
+                week_start=week_start,
+                presented=week.organisation,
+                built_for=built_for(k=k, layout=layout, team_ids=week.teams),
+            )
+        )
+    TeamWeek.objects.bulk_update([row for each in rows.values() for row in each], ["presented"], batch_size=500)
+    OrganisationWeek.objects.bulk_create(
+        presented,
+        update_conflicts=True,
+        unique_fields=["organisation", "week_start"],
+        update_fields=["presented", "built_for", "presented_at"],
+    )
+
+
+def _stale_weeks() -> dict[date, set[int]]:
+    """The organisations whose presentation of a week is missing or was built for something
+    else (another k, another catalogue, a team since deleted), by week."""
+    layout = insights_layout()
+    k_of = {organisation.pk: threshold(organisation) for organisation in Organisation.objects.all()}
+    teams: dict[tuple[int, date], list[int]] = defaultdict(list)
+    for organisation_id, monday, team_id in TeamWeek.objects.values_list(
+        "team__organisation_id", "week_start", "team_id"
+    ):
+        teams[organisation_id, monday].append(team_id)
+    presented = {
+        (organisation_id, monday): built
+        for organisation_id, monday, built in OrganisationWeek.objects.values_list(
+            "organisation_id", "week_start", "built_for"
+        )
+    }
+    stale: dict[date, set[int]] = defaultdict(set)
+    for organisation_id, monday in teams.keys() | presented.keys():
+        expected = built_for(k=k_of[organisation_id], layout=layout, team_ids=teams.get((organisation_id, monday), []))
+        if presented.get((organisation_id, monday)) != expected:
+            stale[monday].add(organisation_id)
+    return stale
+
+
 def insights_catch_up(*, now: datetime | None = None, weeks: int = 8) -> int:
-    """Roll up every recent finished week still missing (the periodic job)."""
+    """Roll up every recent finished week still missing (the periodic job), and present again
+    every week whose presentation no longer fits (an organisation's k or the catalogue
+    changed, a team was deleted); returns how many team-weeks were rolled up."""
     now = now or timezone.now()
-    return sum(insights_roll_up(week_start=monday) for monday in finished_weeks(now=now, count=weeks))
+    rolled_up = sum(insights_roll_up(week_start=monday) for monday in finished_weeks(now=now, count=weeks))
+    for monday, organisation_ids in _stale_weeks().items():
+        with transaction.atomic():
+            _present(week_start=monday, organisation_ids=organisation_ids)
+    return rolled_up
 
 
 @transaction.atomic
@@ -259,12 +364,12 @@ def insights_look(
     first: str | None = None,
     last: str | None = None,
     team_id: int | None = None,
-) -> dict:
+) -> Table:
     """A coach's look at the insights table, through any door: every look that shows figures is
     recorded (who, which organisation and team, which weeks, in what format, when); a refused
     or invalid one shows nothing and records nothing."""
     table = insights_for_coach(user=coach, organisation_id=organisation_id, first=first, last=last, team_id=team_id)
-    weeks = table["weeks"]
+    weeks = table.weeks
     InsightView.objects.create(
         coach=coach,
         organisation_id=organisation_id,

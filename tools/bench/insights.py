@@ -2,10 +2,17 @@
 
     .venv/bin/python tools/bench/insights.py [--people 2000] [--runs 1000000] [--requests 200]
 
-Needs this machine's PostgreSQL. Seeds --people people in teams of 8 to 12 with a year of runs,
-reflections and acknowledgements, rolls up every finished week (as the worker does), then asks
-the insights endpoint for 12 weeks of the whole organisation --requests times and prints p50,
-p99 and the number of queries per request.
+Needs this machine's PostgreSQL (BENCH_DATABASE, default humble_bench, is made afresh). Seeds
+--people people in teams of 8 to 12 with a year of runs, reflections and acknowledgements, and
+rolls up every finished week as the worker does, which presents each week to coaches too.
+
+Then it asks the insights endpoint for 12 weeks of the whole organisation --requests times and
+prints p50, p99 and the number of queries per request. Nothing is cached: each request reads
+what the rollups presented. The baseline, in the same run, is the same request with the weeks'
+presentations deleted, so that each one is built from the rollups per request (what every
+request did before weeks were presented once, and what a request does until the worker
+presents a week again after a change of k). Both answers must be identical. It prints the
+same for one team asked alone, and how long presenting 52 weeks takes.
 
 Then team health: it adds a year of live sessions (--runs / 100) whose check-ins the team
 answered, rolls the same 52 weeks up again, and asks the insights endpoint and a lead's
@@ -15,6 +22,7 @@ health endpoint against the lead's `teams/{id}` (the team with its members).
 """
 
 import argparse
+import json
 import random
 import time
 import uuid
@@ -143,7 +151,7 @@ def seed_check_ins(organisation, sessions: int, now: datetime) -> int:
     return len(answers)
 
 
-def timed(client, path: str, requests: int) -> tuple[list[float], int, dict]:
+def timed(client, path: str, requests: int) -> tuple[list[float], int, bytes]:
     """Milliseconds per request, the queries of the last one and its body."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -155,7 +163,56 @@ def timed(client, path: str, requests: int) -> tuple[list[float], int, dict]:
             response = client.get(path)
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.content[:300]
-    return timings, len(queries), response.json()
+    return timings, len(queries), response.content
+
+
+def explain(client, path: str) -> None:
+    """Each query of one request, with PostgreSQL's plan as it ran (EXPLAIN ANALYZE), for the README."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path)
+    for query in queries.captured_queries:
+        if not query["sql"].lstrip().upper().startswith("SELECT"):
+            continue
+        print(f"  -- {query['sql'][:160]}{'...' if len(query['sql']) > 160 else ''}")
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {query['sql']}")
+            for (line,) in cursor.fetchall():
+                print(f"     {line}")
+
+
+def catch_up(now) -> tuple[int, float]:
+    """The worker's run over the year: team-weeks rolled up, and seconds taken."""
+    from insights.services import insights_catch_up
+
+    began = time.perf_counter()
+    rolled = insights_catch_up(now=now, weeks=52)
+    return rolled, time.perf_counter() - began
+
+
+def summary(timings: list[float]) -> str:
+    return f"p50 {percentile(timings, 0.5):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms"
+
+
+def presented_against_built(client, path: str, requests: int, now) -> tuple[list[float], int, dict]:
+    """The request as served from the presented weeks, against the same request while every week
+    is built from the rollups per request; checks both answer the same."""
+    from insights.models import OrganisationWeek
+
+    OrganisationWeek.objects.all().delete()
+    built, built_queries, built_body = timed(client, path, max(requests // 4, 5))
+    catch_up(now)  # the worker's next run presents every week again
+    timings, queries, body = timed(client, path, requests)
+    assert json.loads(body) == json.loads(built_body), "the presented table differs from the one built per request"
+    print(
+        f"  presented: {summary(timings)}, {queries} queries, {len(body) / 1e6:.1f} MB; "
+        f"built per request: {summary(built)}, {built_queries} queries; "
+        f"p50 {percentile(timings, 0.5) / percentile(built, 0.5):.3f}x, "
+        f"p99 {percentile(timings, 0.99) / percentile(built, 0.99):.3f}x built per request; identical answers"
+    )
+    return timings, queries, json.loads(body)
 
 
 def main():
@@ -169,8 +226,7 @@ def main():
     from django.utils import timezone
     from rest_framework.test import APIClient
 
-    from insights.models import TeamWeek
-    from insights.services import insights_catch_up
+    from insights.models import OrganisationWeek, TeamWeek
     from teams.models import Membership
 
     settings.ALLOWED_HOSTS = ["testserver"]
@@ -178,30 +234,35 @@ def main():
     began = time.perf_counter()
     organisation, coach = seed(args.people, args.runs, now)
     print(f"seeded {args.people} people, {args.runs} runs in {time.perf_counter() - began:.0f} s")
-    began = time.perf_counter()
-    rolled = insights_catch_up(now=now, weeks=52)
-    baseline_roll_up = time.perf_counter() - began
-    print(f"rolled up {rolled} team-weeks in {baseline_roll_up:.1f} s")
+    rolled, baseline_roll_up = catch_up(now)
+    OrganisationWeek.objects.all().delete()
+    _, presenting = catch_up(now)
+    print(
+        f"rolled up {rolled} team-weeks in {baseline_roll_up:.1f} s, presenting them included; "
+        f"presenting the 52 weeks alone: {presenting:.1f} s"
+    )
     client = APIClient()
     client.force_authenticate(coach)
     path = f"/api/v1/coach/organisations/{organisation.pk}/insights"
-    baseline, queries, body = timed(client, path, args.requests)
-    print(
-        f"insights for {len(body['teams'])} teams x {len(body['weeks'])} weeks: "
-        f"p50 {percentile(baseline, 0.5):.1f} ms, p99 {percentile(baseline, 0.99):.1f} ms, {queries} queries"
-    )
+    print("insights, the whole organisation, 12 weeks:")
+    baseline, _, body = presented_against_built(client, path, args.requests, now)
+    print(f"  ({len(body['teams'])} teams x {len(body['weeks'])} weeks); its queries, explained:")
+    explain(client, path)
+    team_id = body["teams"][0]["id"]
+    print("insights, one team asked alone (?team=), 12 weeks:")
+    presented_against_built(client, f"{path}?team={team_id}", args.requests, now)
 
     began = time.perf_counter()
     answers = seed_check_ins(organisation, args.runs // 100, now)
     print(f"seeded {args.runs // 100} live sessions, {answers} check-in answers in {time.perf_counter() - began:.0f} s")
     TeamWeek.objects.all().delete()  # the same weeks again, now with check-ins to roll up
-    began = time.perf_counter()
-    insights_catch_up(now=now, weeks=52)
-    with_health = time.perf_counter() - began
+    OrganisationWeek.objects.all().delete()
+    _, with_health = catch_up(now)
     print(
         f"health: rolled up in {with_health:.1f} s, {with_health / baseline_roll_up:.2f}x the rollup without check-ins"
     )
-    timings, queries, body = timed(client, path, args.requests)
+    timings, queries, content = timed(client, path, args.requests)
+    body = json.loads(content)
     published = sum(
         week["health"][question]["mean"]["value"] is not None
         for team in body["teams"]
@@ -209,7 +270,7 @@ def main():
         for question in week["health"]
     )
     print(
-        f"health: insights p50 {percentile(timings, 0.5):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms, "
+        f"health: insights {summary(timings)}, "
         f"{percentile(timings, 0.5) / percentile(baseline, 0.5):.2f}x without check-ins, {queries} queries, "
         f"{published} published team-week-question means"
     )
@@ -220,7 +281,7 @@ def main():
     team_baseline, _, _ = timed(leader, f"/api/v1/teams/{lead.team_id}", args.requests)
     timings, queries, _ = timed(leader, f"/api/v1/teams/{lead.team_id}/health", args.requests)
     print(
-        f"health: teams/{{id}}/health p50 {percentile(timings, 0.5):.1f} ms, p99 {percentile(timings, 0.99):.1f} ms, "
+        f"health: teams/{{id}}/health {summary(timings)}, "
         f"{percentile(timings, 0.5) / percentile(team_baseline, 0.5):.2f}x teams/{{id}} "
         f"(p50 {percentile(team_baseline, 0.5):.1f} ms), {queries} queries"
     )

@@ -75,6 +75,11 @@
     return teams;
   }
 
+  // What a team made stay: counts only, suppressed like every other cell.
+  const made = {
+    agreement_versions_adopted: (week) => week.agreements.adopted,
+    commitments_kept: (week) => week.commitments.kept,
+  };
   const charts = [
     line("participation", perTeam((week) => week.participation_rate), { min: 0, max: 1, ticks: { format: { style: "percent" } } }),
     stacked("completions", table.themes, (week, theme) => week.completions_by_theme[theme]),
@@ -86,6 +91,7 @@
     }),
     line("mood", perTeam((week) => week.mood), { min: 1, max: 5 }),
     line("pairs", perTeam((week) => week.pairs.share_of_team), { min: 0, max: 1, ticks: { format: { style: "percent" } } }),
+    stacked("made", Object.keys(made), (week, key) => made[key](week)),
   ];
   // Team health: per team, a line per check-in question it answered (the mean, 1 to 5), the
   // weeks where nothing is published labelled on the chart itself, and a table naming every
@@ -115,6 +121,7 @@
   };
   const gapNote = (week, index) => (week.active.suppressed === "not_rolled_up" || noDataYet[index] ? "no data yet" : "suppressed");
   const cellText = (cell, index) => (value(cell) !== null ? String(value(cell)) : weekNote(cell, index));
+  const cellClass = (cell, index) => (value(cell) !== null ? "" : cell.suppressed === "not_rolled_up" || noDataYet[index] ? "no-data" : "suppressed");
 
   function element(tag, text, className) {
     const node = document.createElement(tag);
@@ -122,6 +129,8 @@
     if (className) node.className = className;
     return node;
   }
+
+  const cellElement = (cell, index) => element("td", cellText(cell, index), cellClass(cell, index));
 
   function healthTable(team, questions) {
     const rows = element("table", undefined, "health-table");
@@ -131,14 +140,16 @@
     questions.forEach((question) => {
       const row = body.insertRow();
       row.appendChild(element("th", question.name));
-      team.weeks.forEach((week, i) => {
-        const cell = week.health[question.id].mean;
-        row.appendChild(element("td", cellText(cell, i), value(cell) === null ? (cell.suppressed === "not_rolled_up" || noDataYet[i] ? "no-data" : "suppressed") : ""));
-      });
+      team.weeks.forEach((week, i) => row.appendChild(cellElement(week.health[question.id].mean, i)));
     });
     const row = body.insertRow();
     row.appendChild(element("th", "Practised"));
     team.weeks.forEach((week, i) => row.appendChild(element("td", practised(week, i), "practised")));
+    Object.entries(made).forEach(([key, cellOf]) => {
+      const counts = body.insertRow();
+      counts.appendChild(element("th", key.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase())));
+      team.weeks.forEach((week, i) => counts.appendChild(cellElement(cellOf(week), i)));
+    });
     return rows;
   }
 
