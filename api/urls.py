@@ -1,7 +1,7 @@
 """The API's routes, under /api/v1/. Declared without a trailing slash; api.middleware makes
 one optional."""
 
-from django.urls import path
+from django.urls import include, path
 
 from api import (
     acknowledgements,
@@ -107,4 +107,5 @@ urlpatterns = [
         acknowledgements.ReportView.as_view(),
         name="acknowledgement-report",
     ),
+    path("", include("api.chat_urls")),
 ]

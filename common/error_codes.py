@@ -51,6 +51,7 @@ ERROR_CODES: dict[str, str] = {
     "partner_not_found": "inviting someone outside one's organisation, or nobody",
     "share_not_found": "a share that is not a revealed text share of this session",
     "weak_password": "a new password Django's validators refuse",
+    "webhook_url_refused": "a chat webhook address that is not https on the chat service's own hosts",
     # Fields, checked by Django REST framework's serializers before any rule runs (400)
     "required": "a field that must be sent",
     "null": "null where a value is needed",
@@ -112,6 +113,7 @@ ERROR_CODES: dict[str, str] = {
     "version_not_found": "no such version of this agreement",
     "commitment_not_found": "no such commitment in this person's teams",
     "firebase_not_configured": "this server has no Firebase",
+    "chat_not_connected": "the team has no chat channel to turn back on",
     # Clashes with the current state (409)
     "conflict": "clashes with the current state",
     "session_already_live": "the team already has a live session",

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "orphans",
     "agreements",
     "commitments",
+    "chat",
     "insights",
     "dashboard",
     "privacy",

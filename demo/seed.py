@@ -20,6 +20,8 @@ from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
 from acknowledgements.models import Acknowledgement, Reaction
 from agreements.factories import AgreementFactory, CommentFactory, VersionFactory
 from agreements.models import REVIEW_AFTER_DAYS, Agreement, Version
+from chat.models import Channel
+from chat.services import chat_connect
 from commitments.models import Commitment
 from exercises.factories import RunFactory
 from exercises.models import Exercise, Step
@@ -131,6 +133,8 @@ def demo_seed(*, now=None) -> bool:
     _contribution(team=north, lead=lead, members=teams["North"], commenter=teams["South"][0], now=now)
     _commitments(team=north, members=teams["North"], now=now)
     _weekly_session(team=north, lead=lead, now=now)
+    # North's chat channel logs its posts (the console), from now on: the history is not posted.
+    chat_connect(user=lead, team_id=north.pk, kind=Channel.Kind.CONSOLE)
     return True
 
 

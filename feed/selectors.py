@@ -48,47 +48,73 @@ class FeedPage:
     next: Position | None
 
 
-def _before(items: QuerySet, source: int, position: Position | None, at: str = "created_at") -> QuerySet:
+def _beyond(items: QuerySet, source: int, position: Position | None, at: str, *, newer: bool) -> QuerySet:
+    """The items of one source on the far side of `position`: before it (older) or after it
+    (newer), ties at one instant ordered by source, then id."""
     if position is None:
         return items
-    same_instant = Q(**{at: position.at}) & (Q(pk__lt=position.id) if source == position.source else Q())
-    if source > position.source:
-        same_instant = Q(pk__in=[])  # this source sorts before the position at that instant
-    return items.filter(Q(**{f"{at}__lt": position.at}) | same_instant)
+    side = "gt" if newer else "lt"
+    if source == position.source:
+        same_instant = Q(**{f"pk__{side}": position.id})
+    elif (source > position.source) == newer:
+        same_instant = Q()  # this whole source is beyond the position at that instant
+    else:
+        same_instant = Q(pk__in=[])
+    return items.filter(Q(**{f"{at}__{side}": position.at}) | (Q(**{at: position.at}) & same_instant))
+
+
+def _sources(*, team_id: int, organisation_id: int) -> list[tuple[int, QuerySet, str]]:
+    """Each source of the feed: its items and the field that dates them."""
+    activities = Activity.objects.filter(orphan__team_id=team_id, kind__in=FEED_ACTIVITIES).select_related(
+        "actor", "orphan__posted_by", "orphan__claimed_by"
+    )
+    return [
+        (ACKNOWLEDGEMENT, team_feed_acknowledgements(team_id=team_id, organisation_id=organisation_id), "created_at"),
+        (ORPHAN, activities, "created_at"),
+        (AGREEMENT, adopted_versions_in_feed(team_id=team_id), "adopted_at"),
+        (COMMITMENT, kept_commitments_in_feed(team_id=team_id), "done_at"),
+    ]
+
+
+def _item(source: int, row, at: str) -> FeedItem:
+    position = Position(getattr(row, at), source, row.pk)
+    if source == ACKNOWLEDGEMENT:
+        return FeedItem(position, "acknowledgement", acknowledgement=row)
+    if source == ORPHAN:
+        return FeedItem(position, f"orphan.{row.kind}", activity=row)
+    if source == AGREEMENT:
+        return FeedItem(position, "agreement.adopted", version=row)
+    return FeedItem(position, "commitment.done", commitment=row)
+
+
+def _sort_key(item: FeedItem) -> tuple:
+    return (item.position.at, item.position.source, item.position.id)
 
 
 def feed_for_team(*, user: User, team_id: int, before: Position | None = None, limit: int = 20) -> FeedPage:
     require_member(user=user, team_id=team_id)
-    acknowledgements = _before(
-        team_feed_acknowledgements(team_id=team_id, organisation_id=user.organisation_id), ACKNOWLEDGEMENT, before
-    )
-    activities = _before(
-        Activity.objects.filter(orphan__team_id=team_id, kind__in=FEED_ACTIVITIES).select_related(
-            "actor", "orphan__posted_by", "orphan__claimed_by"
-        ),
-        ORPHAN,
-        before,
-    )
-    adoptions = _before(adopted_versions_in_feed(team_id=team_id), AGREEMENT, before, at="adopted_at")
-    kept = _before(kept_commitments_in_feed(team_id=team_id), COMMITMENT, before, at="done_at")
-    items = (
-        [
-            FeedItem(Position(a.created_at, ACKNOWLEDGEMENT, a.pk), "acknowledgement", acknowledgement=a)
-            for a in acknowledgements.order_by("-created_at", "-pk")[: limit + 1]
-        ]
-        + [
-            FeedItem(Position(a.created_at, ORPHAN, a.pk), f"orphan.{a.kind}", activity=a)
-            for a in activities.order_by("-created_at", "-pk")[: limit + 1]
-        ]
-        + [
-            FeedItem(Position(v.adopted_at, AGREEMENT, v.pk), "agreement.adopted", version=v)
-            for v in adoptions.order_by("-adopted_at", "-pk")[: limit + 1]
-        ]
-        + [
-            FeedItem(Position(c.done_at, COMMITMENT, c.pk), "commitment.done", commitment=c)
-            for c in kept.order_by("-done_at", "-pk")[: limit + 1]
-        ]
-    )
-    items.sort(key=lambda item: (item.position.at, item.position.source, item.position.id), reverse=True)
+    items = [
+        _item(source, row, at)
+        for source, rows, at in _sources(team_id=team_id, organisation_id=user.organisation_id)
+        for row in _beyond(rows, source, before, at, newer=False).order_by(f"-{at}", "-pk")[: limit + 1]
+    ]
+    items.sort(key=_sort_key, reverse=True)
     page = items[:limit]
     return FeedPage(items=page, next=page[-1].position if len(items) > limit else None)
+
+
+def feed_since(
+    *, team_id: int, organisation_id: int, after: Position | None, until: datetime, limit: int
+) -> list[FeedItem]:
+    """What came onto the team's feed after `after`, up to `until`, oldest first: at most
+    `limit` items, each source read once, for whoever carries the feed elsewhere (a team's chat
+    channel) and keeps its own place in it."""
+    items = [
+        _item(source, row, at)
+        for source, rows, at in _sources(team_id=team_id, organisation_id=organisation_id)
+        for row in _beyond(rows, source, after, at, newer=True)
+        .filter(**{f"{at}__lte": until})
+        .order_by(at, "pk")[:limit]
+    ]
+    items.sort(key=_sort_key)
+    return items[:limit]

@@ -70,6 +70,21 @@ def sessions_for_team(*, user: User, team_id: int, upcoming: bool) -> QuerySet[G
     )
 
 
+def sessions_opened(
+    *, team_id: int, after: tuple[datetime, int] | None, until: datetime, limit: int
+) -> list[GroupSession]:
+    """The team's sessions that went live after `after` (an opening time and id) and by
+    `until`, earliest first, with their exercise and who started them. A session's created_at
+    is when it opened: when it was started, or when the worker opened it at its scheduled time."""
+    held = GroupSession.objects.filter(team_id=team_id, phase__in=[*GroupSession.LIVE_PHASES, GroupSession.Phase.ENDED])
+    if after is not None:
+        at, session_id = after
+        held = held.filter(Q(created_at__gt=at) | Q(created_at=at, pk__gt=session_id))
+    return list(
+        held.filter(created_at__lte=until).select_related("exercise", "started_by").order_by("created_at", "pk")[:limit]
+    )
+
+
 def session_outcomes(*, session_ids: list[int]) -> dict[int, dict[str, int]]:
     """What each session produced so far, by session id, one query per kind of thing: answers
     given, agreement versions adopted in it, commitments made and orphans created from its

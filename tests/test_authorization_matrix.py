@@ -34,6 +34,7 @@ from acknowledgements.factories import AcknowledgementFactory
 from acknowledgements.models import Acknowledgement
 from agreements.factories import AgreementFactory, VersionFactory
 from agreements.models import Agreement
+from chat.factories import ChannelFactory
 from commitments.models import Commitment
 from events.services import events_record
 from exercises.factories import ExerciseFactory, RunFactory, StepFactory
@@ -168,6 +169,11 @@ EXPECTED = {
     ("api/v1/agreements/<id:agreement_id>/versions", "POST"): (401, 201, 201, 201, 404, 404, 404),
     ("api/v1/agreements/<id:agreement_id>/adopt", "POST"): (401, 403, 403, 200, 404, 404, 404),
     ("api/v1/agreements/<id:agreement_id>/comments", "POST"): (401, 201, 201, 201, 404, 404, 404),
+    # The team's chat channel: its lead's alone; members are told why, the rest see no team.
+    ("api/v1/teams/<id:team_id>/chat", "GET"): (401, 403, 403, 200, 404, 404, 404),
+    ("api/v1/teams/<id:team_id>/chat", "PUT"): (401, 403, 403, 200, 404, 404, 404),
+    ("api/v1/teams/<id:team_id>/chat", "DELETE"): (401, 403, 403, 204, 404, 404, 404),
+    ("api/v1/teams/<id:team_id>/chat/enable", "POST"): (401, 403, 403, 200, 404, 404, 404),
     # Commitments: the volunteer is always oneself; the one in the path is the owner's.
     ("api/v1/teams/<id:team_id>/commitments", "GET"): TEAM_MEMBERS,
     ("api/v1/teams/<id:team_id>/commitments", "POST"): (401, 201, 201, 201, 404, 404, 404),
@@ -454,12 +460,19 @@ def _owner_journal_end_to_end(world: World) -> None:
     )
 
 
+def _chat_connected(world: World) -> None:
+    ChannelFactory(team=world.team, connected_by=world.people["lead"])
+
+
 def _base64(size: int) -> str:
     """Random bytes as a phone's key material would be sent: the server cannot tell them apart."""
     return base64.b64encode(os.urandom(size)).decode()
 
 
 PREPARE = {
+    ("api/v1/teams/<id:team_id>/chat", "GET"): _chat_connected,
+    ("api/v1/teams/<id:team_id>/chat", "DELETE"): _chat_connected,
+    ("api/v1/teams/<id:team_id>/chat/enable", "POST"): _chat_connected,
     ("api/v1/me/journal/devices", "POST"): _owner_journal_end_to_end,
     ("api/v1/pairs/<id:pair_id>/accept", "POST"): _pair_invited,
     ("api/v1/pairs/<id:pair_id>/decline", "POST"): _pair_invited,
@@ -513,6 +526,10 @@ BODIES = {
     ("api/v1/agreements/<id:agreement_id>/versions", "POST"): lambda w, role: _new(text="A better wording"),
     ("api/v1/agreements/<id:agreement_id>/adopt", "POST"): lambda w, role: {"version": 1},
     ("api/v1/agreements/<id:agreement_id>/comments", "POST"): lambda w, role: _new(text="Thank you"),
+    ("api/v1/teams/<id:team_id>/chat", "PUT"): lambda w, role: {
+        "kind": "slack",
+        "url": "https://hooks.slack.com/services/T0MATRIX1/B0MATRIX2/matrixsecret00000000000",
+    },
     ("api/v1/teams/<id:team_id>/commitments", "POST"): lambda w, role: _new(text="I'll book the retro room"),
     ("api/v1/teams/<id:team_id>/sessions", "POST"): lambda w, role: _new(exercise=w.group.slug),
     ("api/v1/devices", "POST"): lambda w, role: {"token": f"new-device-of-{role}", "platform": "ios"},

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks.base import Task
 
+from chat.tasks import post_to_chat
 from events.tasks import prune_events
 from group_sessions.tasks import open_scheduled_sessions
 from insights.tasks import roll_up_insights
@@ -34,6 +35,8 @@ JOBS = (
     Job(carry_out_erasures, every=timedelta(minutes=15)),
     # A scheduled session opens within this long of its time (scheduled_sessions_open).
     Job(open_scheduled_sessions, every=timedelta(seconds=30)),
+    # Teams' moments reach their chat channels within about a minute (chat.delivery).
+    Job(post_to_chat, every=timedelta(seconds=30)),
 )
 
 
