@@ -53,6 +53,7 @@ def validate_locale(*, tag: str) -> str:
     return tag
 
 
+@transaction.atomic
 def profile_update(
     *,
     user: User,
@@ -61,6 +62,7 @@ def profile_update(
     locale: str | None = None,
     pairs_across_teams: bool | None = None,
 ) -> User:
+    zone_before = user.time_zone
     if time_zone is not None:
         user.time_zone = validate_time_zone(name=time_zone)
     if locale is not None:
@@ -70,6 +72,10 @@ def profile_update(
     if pairs_across_teams is not None:
         user.pairs_across_teams = pairs_across_teams
     user.save(update_fields=["display_name", "time_zone", "locale", "pairs_across_teams"])
+    if user.time_zone != zone_before:
+        from exercises.services import practice_rebuild  # exercises builds on accounts, not the reverse
+
+        practice_rebuild(user=user)  # the streak's weeks are the person's local weeks
     return user
 
 

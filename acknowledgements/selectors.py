@@ -60,8 +60,10 @@ def acknowledgement_for(*, user: User, acknowledgement_id: int) -> Acknowledgeme
     return acknowledgement
 
 
-def unread_count(*, user: User) -> int:
-    return Acknowledgement.objects.filter(recipient=user, read_at=None).count()
+def unread_received(*, recipient: User | OuterRef) -> QuerySet[Acknowledgement]:
+    """What the person received and has not read; `recipient` may be an OuterRef (today's screen
+    counts them in its own query)."""
+    return Acknowledgement.objects.filter(recipient=recipient, read_at=None)
 
 
 def acknowledgements_sent_since(*, sender: User | OuterRef, since: datetime) -> QuerySet[Acknowledgement]:

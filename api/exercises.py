@@ -79,7 +79,7 @@ class ExerciseSerializer(serializers.Serializer):
     duration_minutes = serializers.IntegerField()
     summary = CatalogueText()
     reflection_prompts = CatalogueTexts()
-    steps = StepSerializer(many=True)
+    steps = StepSerializer(many=True, source="steps_in_order")
 
 
 class ExerciseRefSerializer(serializers.Serializer):

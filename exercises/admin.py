@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from exercises.models import ContentPackLoad, Exercise, Step, Theme
+from exercises.services import practices_rebuild
 
 
 @admin.register(Theme)
@@ -21,6 +22,11 @@ class ExerciseAdmin(admin.ModelAdmin):
     list_select_related = ["theme"]
     search_fields = ["title", "slug"]
     inlines = [StepInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "theme" in form.changed_data:
+            practices_rebuild(exercise_ids=[obj.pk])
 
 
 @admin.register(ContentPackLoad)

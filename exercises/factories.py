@@ -4,6 +4,7 @@ import factory
 
 from accounts.factories import UserFactory
 from exercises.models import Exercise, Run, Step, Theme
+from exercises.services import practice_rebuild
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):
@@ -49,7 +50,14 @@ class StepFactory(factory.django.DjangoModelFactory):
 class RunFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Run
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     exercise = factory.SubFactory(ExerciseFactory)
     client_id = factory.LazyFunction(uuid.uuid4)
+
+    @factory.post_generation
+    def practice(run, create, extracted, **kwargs):
+        """A run made completed, at any date, is counted as run_complete counts one."""
+        if create and run.completed_at is not None:
+            practice_rebuild(user=run.user)

@@ -124,3 +124,29 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.pk} of {self.exercise_id}"
+
+
+class Practice(models.Model):
+    """What today's pick and the weekly streak need from one person's completed runs, kept up to
+    date as runs complete (exercises.practice), so that reading it costs one row however long the
+    history. A person without completed runs has none."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="practice"
+    )
+    # The zone the streak's weeks were counted in: the person's, unless it changed since.
+    time_zone = models.CharField(max_length=64)
+    last_completed_at = models.DateTimeField()
+    # Runs completed before this instant are summed up in the next three fields; runs since are
+    # listed one by one in `latest`.
+    summary_before = models.DateTimeField()
+    exercises_done = models.JSONField(default=dict, help_text="{exercise id: its last completion (ISO)}")
+    themes_done = models.JSONField(default=dict, help_text="{theme id: its last completion (ISO)}")
+    recent = models.JSONField(default=list, help_text="exercise ids of the last runs summed up, newest first")
+    latest = models.JSONField(default=list, help_text="[[completion (ISO), exercise id, theme id]], oldest first")
+    # The newest stretch of consecutive local weeks (named by their Mondays) with a completion.
+    streak_from = models.DateField()
+    streak_to = models.DateField()
+
+    def __str__(self) -> str:
+        return f"practice of {self.user_id}"

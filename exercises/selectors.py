@@ -2,23 +2,31 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, Max, Model, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import local_day_start, local_today
-from acknowledgements.selectors import unread_count
+from acknowledgements.selectors import unread_received
 from common.errors import NotFound
 from common.weeks import monday_of
-from exercises.models import Exercise, Run, Step, Theme
+from exercises.models import Exercise, Practice, Run, Step, Theme
+from exercises.practice import (
+    RECENT_RUNS_AVOIDED,  # noqa: F401  (the pick's rule, read by its property test)
+    DoneBefore,
+    Streak,
+    done_before,
+    practice_answers,
+    practice_fields,
+    streak_on,
+)
 from pairs.selectors import partner_suggestion
 from teams.models import Membership
 
-# Recommendations avoid the exercises of this many most recent completed runs.
-RECENT_RUNS_AVOIDED = 10
 # Daily recommendations are for one person; group exercises are run by a lead in a session.
 PERSONAL_MODES = (Exercise.Mode.SOLO, Exercise.Mode.PAIR)
 
@@ -46,7 +54,7 @@ def theme_exists(*, slug: str) -> bool:
 
 def _with_steps(exercises: QuerySet[Exercise]) -> QuerySet[Exercise]:
     return exercises.select_related("theme").prefetch_related(
-        Prefetch("steps", queryset=Step.objects.order_by("position"))
+        Prefetch("steps", queryset=Step.objects.order_by("position"), to_attr="steps_in_order")
     )
 
 
@@ -71,12 +79,6 @@ def runs_for_user(*, user: User) -> QuerySet[Run]:
 
 
 @dataclass(frozen=True)
-class Streak:
-    weeks: int
-    this_week_done: bool
-
-
-@dataclass(frozen=True)
 class Today:
     date: date
     exercise: Exercise | None
@@ -87,13 +89,67 @@ class Today:
     partner: User | None = None
 
 
+def today_for_user(*, user: User, now: datetime | None = None) -> Today:
+    """Today's screen in two queries however long the person's history: their kept practice
+    (exercises.practice) with their unread count and whether they lead a team, then the
+    catalogue; a pair pick adds the partner suggestion's."""
+    now = now or timezone.now()
+    day = local_today(user=user, now=now)
+    start = local_day_start(user=user, day=day)
+    person = (
+        User.objects.filter(pk=user.pk)
+        .select_related("practice")
+        .annotate(
+            unread=Coalesce(Subquery(_count(unread_received(recipient=OuterRef("pk")), "recipient")), 0),
+            leads=_leads(OuterRef("pk")),
+        )
+        .get()
+    )
+    practice = getattr(person, "practice", None)
+    if practice is not None and not practice_answers(practice, time_zone=person.time_zone, now=now):
+        # A zone changed behind its back (the admin) or a clock went back: count afresh.
+        practice = _counted(user=person, runs=Run.objects.filter(user=user, completed_at__lte=now))
+    exercise = _pick(user=user, day=day, done=done_before(practice, start=start), leads=person.leads)
+    return Today(
+        date=day,
+        exercise=exercise,
+        completed_today=practice is not None and practice.last_completed_at >= start,
+        streak=streak_on(practice, monday=monday_of(day)),
+        unread_acknowledgements=person.unread,
+        partner=partner_suggestion(user=user, day=day) if exercise and exercise.mode == Exercise.Mode.PAIR else None,
+    )
+
+
+def recommendation_for(*, user: User, day: date) -> Exercise | None:
+    """The exercise for this person on this local day, counted from their runs (today's screen
+    reads the same pick from the kept practice)."""
+    start = local_day_start(user=user, day=day)
+    practice = _counted(user=user, runs=Run.objects.filter(user=user, completed_at__lt=start))
+    leads = Membership.objects.filter(_leads(user.pk)).exists()
+    return _pick(user=user, day=day, done=done_before(practice, start=start), leads=leads)
+
+
+def _counted(*, user: User, runs: QuerySet[Run]) -> Practice | None:
+    fields = practice_fields(runs=runs, time_zone=user.time_zone)
+    return Practice(user=user, **fields) if fields else None
+
+
+def _leads(user) -> Exists:
+    return Exists(Membership.objects.filter(user=user, role=Membership.Role.LEAD))
+
+
+def _count(rows: QuerySet, key: str) -> QuerySet:
+    """`rows` counted, for a subquery whose filter names the outer row by `key`."""
+    return rows.order_by().values(key).annotate(n=Count("pk")).values("n")
+
+
 def _tie_break(*parts) -> str:
     """A stable per-person, per-day shuffle, so two people do not all get the same pick."""
     return hashlib.sha256(":".join(str(part) for part in parts).encode()).hexdigest()
 
 
-def recommendation_for(*, user: User, day: date) -> Exercise | None:
-    """The exercise for this person on this local day.
+def _pick(*, user: User, day: date, done: DoneBefore, leads: bool) -> Exercise | None:
+    """The exercise for this person on this local day, given what they completed before it.
 
     Something one can do that day with no one's leave: a solo or pair exercise (a pair one
     comes with a partner to invite), never one needing a meeting (those are chosen from the
@@ -101,73 +157,38 @@ def recommendation_for(*, user: User, day: date) -> Exercise | None:
     Rotates themes (the theme done longest ago, or never, comes first) and avoids the last
     exercises done. Only runs completed before the day count, so the pick holds all day.
     """
-    before = Run.objects.filter(user=user, completed_at__lt=local_day_start(user=user, day=day))
-    theme_last_done = dict(
-        before.values_list("exercise__theme_id")
-        .annotate(last=Max("completed_at"))
-        .values_list("exercise__theme_id", "last")
-    )
-    exercise_last_done = dict(
-        before.values_list("exercise_id").annotate(last=Max("completed_at")).values_list("exercise_id", "last")
-    )
-    recent = set(before.order_by("-completed_at").values_list("exercise_id", flat=True)[:RECENT_RUNS_AVOIDED])
-    leads = Exists(Membership.objects.filter(user=user, role=Membership.Role.LEAD))
-    for_them = Q(audience=Exercise.Audience.EVERYONE) | Q(leads)
     candidates = [
-        exercise
-        for exercise in _with_steps(Exercise.objects.filter(for_them, is_active=True, mode__in=PERSONAL_MODES))
-        if Exercise.Need.MEETING not in exercise.needs
+        exercise for exercise in _personal_catalogue(leads=leads) if Exercise.Need.MEETING not in exercise.needs
     ]
     if not candidates:
         return None
     never = datetime.min.replace(tzinfo=ZoneInfo("UTC"))
-    fresh = [exercise for exercise in candidates if exercise.pk not in recent] or candidates
+    fresh = [exercise for exercise in candidates if exercise.pk not in done.recent] or candidates
     theme_id = min(
         {exercise.theme_id for exercise in fresh},
-        key=lambda tid: (theme_last_done.get(tid, never), _tie_break(user.pk, day, "theme", tid)),
+        key=lambda tid: (done.themes.get(tid, never), _tie_break(user.pk, day, "theme", tid)),
     )
     return min(
         (exercise for exercise in fresh if exercise.theme_id == theme_id),
-        key=lambda e: (exercise_last_done.get(e.pk, never), _tie_break(user.pk, day, e.slug)),
+        key=lambda e: (done.exercises.get(e.pk, never), _tie_break(user.pk, day, e.slug)),
     )
 
 
-def weekly_streak(*, user: User, today: date) -> Streak:
-    """Consecutive weeks (Monday to Sunday, local) with at least one completed run.
-
-    Gentle: a week not yet done does not break the streak until it is over.
-    """
-    zone = ZoneInfo(user.time_zone)
-    this_monday = monday_of(today)
-    horizon = local_day_start(user=user, day=this_monday - timedelta(weeks=104))
-    weeks_done = {
-        week.date() if isinstance(week, datetime) else week
-        for week in Run.objects.filter(user=user, completed_at__gte=horizon)
-        .annotate(week=TruncWeek("completed_at", tzinfo=zone))
-        .values_list("week", flat=True)
-        .distinct()
-    }
-    this_week_done = this_monday in weeks_done
-    monday = this_monday if this_week_done else this_monday - timedelta(weeks=1)
-    weeks = 0
-    while monday in weeks_done:
-        weeks += 1
-        monday -= timedelta(weeks=1)
-    return Streak(weeks=weeks, this_week_done=this_week_done)
-
-
-def today_for_user(*, user: User, now: datetime | None = None) -> Today:
-    day = local_today(user=user, now=now)
-    start = local_day_start(user=user, day=day)
-    exercise = recommendation_for(user=user, day=day)
-    return Today(
-        date=day,
-        exercise=exercise,
-        completed_today=Run.objects.filter(user=user, completed_at__gte=start).exists(),
-        streak=weekly_streak(user=user, today=day),
-        unread_acknowledgements=unread_count(user=user),
-        partner=partner_suggestion(user=user, day=day) if exercise and exercise.mode == Exercise.Mode.PAIR else None,
-    )
+def _personal_catalogue(*, leads: bool) -> list[Exercise]:
+    """The active solo and pair exercises (those for leads only to a lead), each with its theme
+    and its steps, in one query: read through the steps, as every exercise has some."""
+    steps = Step.objects.filter(exercise__is_active=True, exercise__mode__in=PERSONAL_MODES)
+    if not leads:
+        steps = steps.filter(exercise__audience=Exercise.Audience.EVERYONE)
+    by_exercise: dict[int, list[Step]] = {}
+    for step in steps.select_related("exercise__theme").order_by("exercise_id", "position"):
+        by_exercise.setdefault(step.exercise_id, []).append(step)
+    exercises = []
+    for found in by_exercise.values():
+        exercise = found[0].exercise
+        exercise.steps_in_order = found  # as _with_steps's prefetch leaves them
+        exercises.append(exercise)
+    return exercises
 
 
 def runs_completed_since(*, user: User, since: datetime) -> QuerySet[Run]:

@@ -12,7 +12,8 @@ from accounts.services import person_lock
 from common.errors import NotFound
 from common.idempotency import create_once
 from exercises.content import DEFAULT_PACK, read_pack
-from exercises.models import ContentPackLoad, Exercise, Run, Step, Theme
+from exercises.models import ContentPackLoad, Exercise, Practice, Run, Step, Theme
+from exercises.practice import practice_add, practice_fields, practice_takes
 from nudges.triggers import nudge_reflect_after_run
 
 
@@ -27,6 +28,7 @@ def content_pack_load(*, directory: Path = DEFAULT_PACK, force: bool = False) ->
     latest = ContentPackLoad.objects.order_by("-loaded_at", "-pk").first()
     if not force and latest is not None and latest.checksum == pack.checksum:
         return None
+    themes_before = dict(Exercise.objects.values_list("pk", "theme_id"))
 
     themes = {}
     for theme in pack.themes:
@@ -66,6 +68,12 @@ def content_pack_load(*, directory: Path = DEFAULT_PACK, force: bool = False) ->
                 for position, step in enumerate(wanted, start=1)
             )
     Exercise.objects.exclude(slug__in=[content.slug for content in pack.exercises]).update(is_active=False)
+    moved = [
+        pk
+        for pk, theme_id in Exercise.objects.values_list("pk", "theme_id")
+        if themes_before.get(pk, theme_id) != theme_id
+    ]
+    practices_rebuild(exercise_ids=moved)
     return ContentPackLoad.objects.create(version=pack.version, checksum=pack.checksum)
 
 
@@ -98,6 +106,7 @@ def run_complete(*, user: User, run_id: int) -> Run:
     if run.completed_at is None:
         run.completed_at = timezone.now()
         run.save(update_fields=["completed_at"])
+        _practice_count(user=user, run=run)
         follow_up = run.exercise.follow_up_minutes
         nudge_reflect_after_run(
             user_id=run.user_id,
@@ -106,3 +115,37 @@ def run_complete(*, user: User, run_id: int) -> Run:
             after=timedelta(minutes=follow_up) if follow_up else None,
         )
     return run
+
+
+def _practice_count(*, user: User, run: Run) -> None:
+    """Count a completion in the person's kept practice (exercises.practice), in the completion's
+    transaction; counted afresh when it cannot simply be added (the first one, a new time zone,
+    one completed before the newest)."""
+    practice = Practice.objects.select_for_update().filter(user=user).first()
+    if practice is None or not practice_takes(practice, completed_at=run.completed_at, time_zone=user.time_zone):
+        practice_rebuild(user=user)
+        return
+    practice_add(practice, completed_at=run.completed_at, exercise_id=run.exercise_id, theme_id=run.exercise.theme_id)
+    practice.save()
+
+
+@transaction.atomic
+def practice_rebuild(*, user: User) -> Practice | None:
+    """Count the person's kept practice afresh from their runs: after their time zone changed, or
+    whenever it cannot simply be brought up to date."""
+    fields = practice_fields(runs=Run.objects.filter(user=user), time_zone=user.time_zone)
+    if fields is None:
+        Practice.objects.filter(user=user).delete()
+        return None
+    practice, _ = Practice.objects.update_or_create(user=user, defaults=fields)
+    return practice
+
+
+def practices_rebuild(*, exercise_ids: list[int]) -> None:
+    """Count afresh the practice of everyone who completed one of these exercises (moved to
+    another theme: the pick rotates themes by their current exercises)."""
+    if not exercise_ids:
+        return
+    done = Run.objects.filter(exercise_id__in=exercise_ids, completed_at__isnull=False)
+    for user in User.objects.filter(pk__in=done.values("user_id")):
+        practice_rebuild(user=user)

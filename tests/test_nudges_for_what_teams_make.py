@@ -164,11 +164,12 @@ def test_a_claim_handed_back_nudges_the_lead_with_the_exercise_on_reacting_well(
     team, people = crew
     ExerciseFactory(slug="rehearse-your-reaction", title="Rehearse your reaction")
     orphan = OrphanFactory(team=team, posted_by=people["member"], title="The flaky build")
-    orphan_claim(user=people["teammate"], orphan_id=orphan.pk)
-    orphan_release(user=people["teammate"], orphan_id=orphan.pk)
+    # At noon: delivered at once, whatever the hour the suite runs at (quiet hours would defer it).
+    at(WEDNESDAY_NOON, orphan_claim, user=people["teammate"], orphan_id=orphan.pk)
+    at(WEDNESDAY_NOON, orphan_release, user=people["teammate"], orphan_id=orphan.pk)
     nudge = of_kind(Kind.CLAIM_HANDED_BACK).get()
     assert nudge.user == people["lead"]
-    at(datetime.now(UTC) + timedelta(seconds=1), nudges_deliver)
+    at(WEDNESDAY_NOON + timedelta(seconds=1), nudges_deliver)
     nudge.refresh_from_db()
     assert nudge.status == SENT and "Rehearse your reaction" in nudge.body and "The flaky build" in nudge.body
 
