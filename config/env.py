@@ -9,6 +9,7 @@ import os
 import secrets
 from pathlib import Path
 
+import dj_database_url
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
@@ -116,3 +117,16 @@ def listing(name: str, *, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def database(url: str, *, pool_size: int) -> dict:
+    """Django's settings for DATABASE_URL. PostgreSQL connections come from psycopg's pool (one
+    per process, at most `pool_size` connections): under ASGI each request, and each database
+    call of a WebSocket, may run on a thread of its own, so connections kept per thread
+    (CONN_MAX_AGE) would pile up, and none kept means opening one for every call. The pool lends
+    a connection already open and takes it back when Django closes it; each is checked before it
+    is lent, so one broken by a database restart is replaced rather than failing a request."""
+    settings = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
+    if settings["ENGINE"] == "django.db.backends.postgresql":
+        settings.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": 10}
+    return settings

@@ -497,8 +497,9 @@ def session_disconnect(*, channel_name: str) -> int | None:
     return connection.session_id
 
 
-def session_heartbeat(*, channel_name: str) -> None:
-    Connection.objects.filter(channel_name=channel_name, closed_at=None).update(last_seen_at=timezone.now())
+def session_heartbeat(*, channel_names: list[str]) -> None:
+    """These connections are still open: one write for all of a server process's connections."""
+    Connection.objects.filter(channel_name__in=channel_names, closed_at=None).update(last_seen_at=timezone.now())
 
 
 def presence_sweep(*, session_id: int) -> list[int]:

@@ -331,8 +331,9 @@ def pair_disconnect(*, channel_name: str) -> None:
     PairConnection.objects.filter(channel_name=channel_name).update(closed_at=timezone.now())
 
 
-def pair_heartbeat(*, channel_name: str) -> None:
-    PairConnection.objects.filter(channel_name=channel_name, closed_at=None).update(last_seen_at=timezone.now())
+def pair_heartbeat(*, channel_names: list[str]) -> None:
+    """These connections are still open: one write for all of a server process's connections."""
+    PairConnection.objects.filter(channel_name__in=channel_names, closed_at=None).update(last_seen_at=timezone.now())
 
 
 def pair_presence_sweep(*, pair_id: int) -> list[int]:

@@ -12,6 +12,7 @@ import time
 from datetime import date
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import aclose_old_connections, database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -32,6 +33,7 @@ from orphans.services import orphan_from_share
 from pairs import frames as pair_frames
 from pairs import services as pairs
 from pairs.selectors import pair_for_person
+from realtime.presence import keeper
 from realtime.relay import ensure_relay
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,17 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         finally:
             await self._end()
             await aclose_old_connections()
+
+    async def dispatch(self, message):
+        """Channels' own dispatch, less the closing of old database connections it does before
+        every message: that runs on the one thread all of a process's consumers share for the
+        database, so a frame to a room of two hundred would queue two hundred calls there, ahead
+        of the next command. Every handler here reaches the database through
+        database_sync_to_async, which closes old connections itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         # Subscribing happens before the accept, so once a client sees itself connected it
@@ -116,14 +129,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def leave(self) -> None:
         raise NotImplementedError
 
-    async def beat(self) -> None:
-        """Extra work on each heartbeat tick."""
-
     async def _beat(self):
         while True:
             await asyncio.sleep(settings.REALTIME_HEARTBEAT_SECONDS)
             await self.send_frame({"type": "heartbeat", "at": timezone.now().isoformat()})
-            await self.beat()
 
     async def send_frame(self, frame: dict) -> None:
         await self.send(text_data=json.dumps(frame))
@@ -241,8 +250,9 @@ class EventStreamConsumer(RealtimeConsumer):
 class RoomConsumer(RealtimeConsumer):
     """What every room shares: joining records the connection in the database and subscribes;
     the first frame is the snapshot read from the database (so a reconnect sees the same
-    state); heartbeats keep presence alive and announce changes to it; leaving marks the
-    connection closed and, after the grace period, announces whoever did not come back.
+    state); the process's presence keeper (realtime.presence) marks it seen on every heartbeat
+    interval and announces changes to presence; leaving marks the connection closed and, after
+    the grace period, announces whoever did not come back.
 
     A room fills in its hooks, which run in a thread with database access."""
 
@@ -258,7 +268,9 @@ class RoomConsumer(RealtimeConsumer):
     def exit(self) -> None:
         raise NotImplementedError
 
-    def heartbeat_record(self) -> None:
+    @staticmethod
+    def mark_seen(channel_names: list[str]) -> None:
+        """These connections (of this process, in rooms of this kind) are still open."""
         raise NotImplementedError
 
     def snapshot(self) -> dict:
@@ -272,12 +284,14 @@ class RoomConsumer(RealtimeConsumer):
         self.room_id = int(self.scope["url_route"]["kwargs"][self.url_kwarg])
         await database_sync_to_async(self.enter)()
         await self.channel_layer.group_add(self.group_for(self.room_id), self.channel_name)
+        keeper().keep(type(self), self.channel_name, self.room_id)
 
     async def opened(self):
         await self.send_frame(await database_sync_to_async(self.snapshot)())
         await database_sync_to_async(self.sweep)(self.room_id)
 
     async def leave(self):
+        keeper().drop(type(self), self.channel_name)
         await self.channel_layer.group_discard(self.group_for(self.room_id), self.channel_name)
         await database_sync_to_async(self.exit)()
         asyncio.get_running_loop().create_task(self._announce_departure(self.sweep, self.room_id))
@@ -287,10 +301,6 @@ class RoomConsumer(RealtimeConsumer):
         # After the grace period, whoever has not come back is announced as away.
         await asyncio.sleep(settings.PRESENCE_GRACE_SECONDS + 1)
         await database_sync_to_async(sweep)(room_id)
-
-    async def beat(self):
-        await database_sync_to_async(self.heartbeat_record)()
-        await database_sync_to_async(self.sweep)(self.room_id)
 
     async def room_frame(self, message):
         await self.send_frame(message["frame"])
@@ -325,8 +335,9 @@ class SessionRoomConsumer(RoomConsumer):
     def exit(self):
         sessions.session_disconnect(channel_name=self.channel_name)
 
-    def heartbeat_record(self):
-        sessions.session_heartbeat(channel_name=self.channel_name)
+    @staticmethod
+    def mark_seen(channel_names):
+        sessions.session_heartbeat(channel_names=channel_names)
 
     def snapshot(self):
         return snapshot_frame(session=session_for_member(user=self.user, session_id=self.room_id), viewer=self.user)
@@ -430,8 +441,9 @@ class PairRoomConsumer(RoomConsumer):
     def exit(self):
         pairs.pair_disconnect(channel_name=self.channel_name)
 
-    def heartbeat_record(self):
-        pairs.pair_heartbeat(channel_name=self.channel_name)
+    @staticmethod
+    def mark_seen(channel_names):
+        pairs.pair_heartbeat(channel_names=channel_names)
 
     def snapshot(self):
         return pair_frames.snapshot_frame(pair=pair_for_person(user=self.user, pair_id=self.room_id), viewer=self.user)

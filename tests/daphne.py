@@ -30,7 +30,8 @@ def raise_file_limit() -> None:
 @contextmanager
 def daphne_processes(count: int, *, env: dict, log_dir: Path | None = None, options: tuple[str, ...] = ()):
     """Start `count` Daphne processes with this environment (and these command-line options);
-    yield [(host:port, pid)] once each answers /healthz, and stop them afterwards."""
+    yield [(host:port, pid)] once each answers /healthz, and stop them afterwards. Each is one
+    process on its own port (WEB_PROCESSES=1) unless `env` says otherwise."""
     servers = []
     for _ in range(count):
         port = free_port()
@@ -48,7 +49,7 @@ def daphne_processes(count: int, *, env: dict, log_dir: Path | None = None, opti
                 "config.asgi:application",
             ],
             cwd=ROOT,
-            env={**os.environ, **env},
+            env={**os.environ, "WEB_PROCESSES": "1", **env},
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=raise_file_limit,

@@ -4,6 +4,8 @@ Redis pass (HUMBLE_REQUIRE_SERVICES=1, which also makes a missing service fail, 
 
 import asyncio
 import json
+import os
+import signal
 import uuid
 
 import pytest
@@ -16,6 +18,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from exercises.factories import ExerciseFactory, StepFactory
 from exercises.models import Exercise, Step
+from group_sessions.factories import GroupSessionFactory
 from tests.daphne import daphne_processes
 
 pytestmark = [
@@ -35,18 +38,29 @@ def database_url() -> str:
     return f"postgres://{user}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def two_servers(tmp_path):
-    """Two Daphne processes on loopback sharing the test database and Redis."""
-    env = {
+def shared_env(tmp_path) -> dict:
+    return {
         "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "SECRET_KEY": settings.SECRET_KEY,
         "REFLECTION_KEYS": ",".join(settings.REFLECTION_KEYS),
         "HUMBLE_VAR_DIR": str(tmp_path),
     }
-    with daphne_processes(2, env=env, log_dir=tmp_path) as servers:
+
+
+@pytest.fixture
+def two_servers(tmp_path):
+    """Two Daphne processes on loopback sharing the test database and Redis."""
+    with daphne_processes(2, env=shared_env(tmp_path), log_dir=tmp_path) as servers:
         yield [address for address, _ in servers]
+
+
+@pytest.fixture
+def two_quickly_beating_servers(tmp_path):
+    """The same, with a one-second heartbeat: a connection unheard of for three is gone."""
+    env = {**shared_env(tmp_path), "REALTIME_HEARTBEAT_SECONDS": "1"}
+    with daphne_processes(2, env=env, log_dir=tmp_path) as servers:
+        yield servers
 
 
 def group_exercise() -> Exercise:
@@ -122,3 +136,29 @@ async def test_an_acknowledgement_posted_on_one_process_reaches_a_stream_on_the_
         assert sent.status_code == 201, sent.text
         received = await next_frame(stream, "acknowledgement.received")
         assert received["data"]["acknowledgement_id"] == sent.json()["id"]
+
+
+async def test_presence_spans_processes_and_a_process_that_dies_takes_its_people_away(
+    two_quickly_beating_servers, lead, member, team
+):
+    (first, _), (second, second_pid) = two_quickly_beating_servers
+    session = await sync_to_async(GroupSessionFactory)(
+        team=team, started_by=lead, exercise=await sync_to_async(group_exercise)()
+    )
+    path = f"/ws/v1/sessions/{session.pk}/"
+    lead_auth = {"Authorization": f"Bearer {await sync_to_async(token)(lead)}"}
+    member_auth = {"Authorization": f"Bearer {await sync_to_async(token)(member)}"}
+    async with websockets.connect(f"ws://{first}{path}", additional_headers=lead_auth) as lead_room:
+        member_room = await websockets.connect(f"ws://{second}{path}", additional_headers=member_auth)
+        await presence_of(lead_room, [lead.pk, member.pk])
+
+        os.kill(second_pid, signal.SIGKILL)  # no close, no goodbye: its connections just stop being seen
+
+        await presence_of(lead_room, [lead.pk])
+        member_room.transport.abort()
+
+
+async def presence_of(ws, user_ids: list[int]) -> None:
+    """Presence frames until one lists exactly these people."""
+    while sorted(p["id"] for p in (await next_frame(ws, "presence"))["present"]) != sorted(user_ids):
+        pass

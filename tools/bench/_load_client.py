@@ -335,6 +335,69 @@ class Stream:
             await asyncio.wait_for(self.task, timeout=15)
 
 
+# The bare baseline's URLs (tools/bench/baseline.py) on the servers the benchmarks start.
+BASELINE_ENV = {"DJANGO_SETTINGS_MODULE": "baseline_settings", "PYTHONPATH": str(ROOT / "tools" / "bench")}
+
+
+# The embedded setup, as `make run` serves: SQLite and the in-memory channel layer under a fresh
+# var/, config.server on every core, one worker beside it.
+
+
+@contextmanager
+def embedded_server(*, log_dir: Path, web_processes: int | None = None):
+    """A fresh var/ in log_dir, migrated, with the content pack and the demo; `python -m
+    config.server` (WEB_PROCESSES from `web_processes`, else its default: every core) and one
+    `run_worker`, with the bare baseline's URLs added. Yields (base URL, server Popen, worker Popen)."""
+    from tests.daphne import free_port, raise_file_limit
+
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(HUMBLE_VAR_DIR=str(log_dir / "var"), **SCALED_ENV, **BASELINE_ENV)
+    if web_processes is not None:
+        env["WEB_PROCESSES"] = str(web_processes)
+    log = open(log_dir / "server.log", "w")
+    for command in (["migrate", "--noinput"], ["load_content"], ["seed_demo"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=log, stderr=log)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=raise_file_limit,
+    )
+    with worker_processes([[sys.executable, "manage.py", "run_worker"]], env=env, log_dir=log_dir) as workers:
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while not _answers(base):
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"the server did not start (see {log_dir / 'server.log'})")
+                time.sleep(0.3)
+            yield base, server, workers[0]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) these processes and their children used so far."""
+    total = 0.0
+    for pid in pids:
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        kids = [int(kid) for kid in children.read_text().split()] if children.exists() else []
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + cpu_seconds(kids)
+    return total
+
+
+def _answers(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 # The scaled setup: PostgreSQL + Redis, two Daphne processes, workers, all on loopback.
 
 
@@ -391,7 +454,7 @@ def scaled_servers(*, daphnes: int = 2, worker_commands: list[list[str]] | None 
     Yields ([(host:port, pid)], [worker Popen])."""
     from tests.daphne import daphne_processes
 
-    env = {**scaled_env(), **(extra_env or {})}
+    env = {**scaled_env(), **BASELINE_ENV, **(extra_env or {})}
     if worker_commands is None:
         worker_commands = [[sys.executable, "manage.py", "run_worker"]] * 2
     with daphne_processes(daphnes, env=env, log_dir=log_dir) as servers:

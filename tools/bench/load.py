@@ -1,12 +1,16 @@
-"""Load: simulated phones with a real HTTP and WebSocket client mix, then an exactly-once audit.
+"""Load: simulated phones with a real HTTP and WebSocket client mix, then an exactly-once audit,
+then throughput against a bare Django view doing the same queries.
 
-    .venv/bin/python tools/bench/load.py --setup embedded [--base-url http://127.0.0.1:8000] [--phones 200] [--duration 300]
+    .venv/bin/python tools/bench/load.py --setup embedded [--phones 200] [--duration 300] [--web-processes N]
     .venv/bin/python tools/bench/load.py --setup scaled [--phones 200] [--duration 300]
 
-`embedded` drives a server already started with `PORT=... make run` (demo people member1..17 and
-the lead, password humble-demo). `scaled` starts its own: a fresh PostgreSQL database with the
+`embedded` starts a server as `make run` does: a fresh var/ (SQLite, the in-memory channel
+layer) with the content pack and the demo (people member1..17 and the lead, password
+humble-demo), `python -m config.server` on every core (WEB_PROCESSES; --web-processes to set
+it) and one `run_worker`. `scaled` starts its own too: a fresh PostgreSQL database with the
 content pack and the demo, two Daphne processes on the Redis channel layer and two `run_worker`
-processes, all on loopback, and spreads phones round-robin over the Daphne processes.
+processes, all on loopback, and spreads phones round-robin over the Daphne processes. Both
+servers also serve the bare baseline (tools/bench/baseline.py), never part of the product.
 
 Each phone signs in as one of the 18 demo people who are in a team (each person signs in once;
 the phones using that person share the tokens and refresh them together), holds its event stream
@@ -16,11 +20,16 @@ reflection, POST an acknowledgement to a teammate, sometimes GET teams/{id}, GET
 Creations carry a uuid4 client_id; some are repeated with the same client_id, some sent twice at
 the same moment, and any that failed (5xx, transport) is retried with the same client_id.
 
-At the end: p50/p99 per endpoint, counts, errors (5xx and transport) and 4xx (429 apart); then
-checks that every reflection and acknowledgement created is stored exactly once (by client_id:
+At the end: p50/p99 per endpoint (and whether every endpoint of the mix kept p99 under 1 s),
+counts, errors (5xx and transport) and 4xx (429 apart); then checks that every reflection and acknowledgement created is stored exactly once (by client_id:
 the database for `scaled`, the API as each person for `embedded`), that each acknowledgement has
 exactly one acknowledgement.received event, and that every event the server recorded for a
 person reached every stream that person's phones held open (no gap, no duplicate).
+
+Last, throughput: with the phones gone, --ratio-clients clients (each as one of the demo
+people) ask as fast as they can for today, the feed and the reflections, alternating windows of
+--ratio-seconds on the API endpoint and on the bare view that replays its SELECTs for the same
+person, --ratio-rounds times each; printed as API ÷ bare requests a second (goal: at least 0.7).
 """
 
 import argparse
@@ -321,7 +330,7 @@ class ApiTruth:
 # The run
 
 
-async def drive(bases: list[str], args, truth_factory) -> bool:
+async def drive(bases: list[str], args, truth_factory, server_pids: list[int]) -> bool:
     stats, ledger = lc.Stats(), Ledger()
     client = lc.new_http_client(args.phones + 50)
     think = tuple(float(x) for x in args.think.split(","))
@@ -356,10 +365,10 @@ async def drive(bases: list[str], args, truth_factory) -> bool:
             flush=True,
         )
 
-        began = time.monotonic()
+        began, cpu_before = time.monotonic(), lc.cpu_seconds(server_pids)
         deadline = began + args.duration
         await asyncio.wait_for(asyncio.gather(*(p.run(deadline) for p in phones)), timeout=args.duration + 120)
-        elapsed = time.monotonic() - began
+        elapsed, server_cpu = time.monotonic() - began, lc.cpu_seconds(server_pids) - cpu_before
 
         # Let the last events go out, take the server's numbers, let streams catch up, close.
         await asyncio.sleep(2)
@@ -373,20 +382,23 @@ async def drive(bases: list[str], args, truth_factory) -> bool:
         await asyncio.gather(*(s.close() for s in streams), return_exceptions=True)
 
         return await report(
-            args, stats, ledger, accounts, streams, phones, truth, baseline, final, started_wall, elapsed
+            args, stats, ledger, accounts, streams, phones, truth, baseline, final, started_wall, elapsed, server_cpu
         )
     finally:
         await client.aclose()
 
 
-async def report(args, stats, ledger, accounts, streams, phones, truth, baseline, final, started_wall, elapsed) -> bool:
+async def report(
+    args, stats, ledger, accounts, streams, phones, truth, baseline, final, started_wall, elapsed, server_cpu
+) -> bool:
     totals = stats.totals()
     load_requests = sum(len(v) for k, v in stats.latency.items() if "(audit)" not in k)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(
         f"\nran {elapsed:.0f} s: {load_requests} HTTP requests ({load_requests / elapsed:.1f}/s), "
-        f"{sum(p.loops for p in phones)} phone loops; this client used {usage.ru_utime + usage.ru_stime:.0f} s of CPU "
-        f"in all (of 2 cores shared with the servers)\n"
+        f"{sum(p.loops for p in phones)} phone loops; the servers and workers used {server_cpu:.0f} s of CPU "
+        f"({server_cpu / load_requests * 1000:.1f} ms a request), this client {usage.ru_utime + usage.ru_stime:.0f} s "
+        f"in all, on {os.cpu_count()} cores shared with whatever else the machine runs\n"
     )
     print(stats.table())
     errors = totals["5xx"] + totals["transport"]
@@ -523,30 +535,132 @@ async def report(args, stats, ledger, accounts, streams, phones, truth, baseline
             f"acknowledgement POST sent -> event on each of the recipient's streams: "
             f"p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms ({len(latencies)} deliveries)"
         )
+    results.append(p99_within(stats))
     return all(results)
+
+
+P99_GOAL_MS = 1000
+
+
+def p99_within(stats: lc.Stats) -> bool:
+    """Every endpoint the phones called (the audit's reads apart) answered p99 under the goal."""
+    slow = {
+        name: percentile(values, 0.99)
+        for name, values in stats.latency.items()
+        if "(audit)" not in name and percentile(values, 0.99) >= P99_GOAL_MS
+    }
+    print(
+        lc.summary_line(
+            not slow,
+            f"p99 under {P99_GOAL_MS} ms for every endpoint of the mix",
+            ", ".join(f"{name} {p99:.0f} ms" for name, p99 in sorted(slow.items())) or "all within",
+        )
+    )
+    return not slow
+
+
+# Throughput against the bare baseline (tools/bench/baseline.py)
+
+RATIO_GOAL = 0.7
+MEASURED = {
+    "today": lambda account: "today",
+    "feed": lambda account: f"teams/{account.team_ids[0]}/feed",
+    "reflections": lambda account: "reflections",
+}
+
+
+async def answered_in(client, accounts, bases, prefix: str, path_of, *, seconds: float, clients: int) -> int:
+    """Requests answered 200 by `clients` clients asking back to back for `seconds`."""
+    stats, answered = lc.Stats(), 0
+    deadline = time.monotonic() + seconds
+
+    async def ask(index: int):
+        nonlocal answered
+        account, base = accounts[index % len(accounts)], bases[index % len(bases)]
+        while time.monotonic() < deadline:
+            response = await lc.request(client, stats, account, "GET", base, prefix + path_of(account), "ratio")
+            answered += response is not None and response.status_code == 200
+
+    await asyncio.gather(*(ask(index) for index in range(clients)))
+    return answered
+
+
+async def throughput(bases: list[str], args) -> bool:
+    client = lc.new_http_client(args.ratio_clients + 10)
+    try:
+        accounts = await lc.prepare_accounts(client, lc.Stats(), bases)
+        print(
+            f"\nthroughput, API ÷ bare view doing the same queries ({args.ratio_clients} clients, "
+            f"{args.ratio_rounds} × {args.ratio_seconds:.0f} s windows each, alternating):"
+        )
+        results = []
+        for name, path_of in MEASURED.items():
+            # Each process records each person's SELECTs on its first bare call: not measured.
+            await answered_in(client, accounts, bases, "/bench/bare/", path_of, seconds=2, clients=args.ratio_clients)
+            api = bare = 0
+            for _ in range(args.ratio_rounds):
+                api += await answered_in(
+                    client, accounts, bases, "/api/v1/", path_of, seconds=args.ratio_seconds, clients=args.ratio_clients
+                )
+                bare += await answered_in(
+                    client,
+                    accounts,
+                    bases,
+                    "/bench/bare/",
+                    path_of,
+                    seconds=args.ratio_seconds,
+                    clients=args.ratio_clients,
+                )
+            window = args.ratio_rounds * args.ratio_seconds
+            ratio = api / bare if bare else 0.0
+            results.append(ratio >= RATIO_GOAL)
+            print(
+                lc.summary_line(
+                    ratio >= RATIO_GOAL,
+                    f"{name}: {ratio:.2f}×",
+                    f"API {api / window:.0f} req/s, bare {bare / window:.0f} req/s (goal ≥ {RATIO_GOAL}×)",
+                )
+            )
+        return all(results)
+    finally:
+        await client.aclose()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--setup", choices=["embedded", "scaled"], default="embedded")
-    parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="the running server (embedded)")
+    parser.add_argument("--web-processes", type=int, help="WEB_PROCESSES of the embedded server (default: every core)")
     parser.add_argument("--phones", type=int, default=200)
     parser.add_argument("--duration", type=float, default=300, help="seconds of load")
     parser.add_argument("--think", default="1,4", help="think time between requests, min,max seconds")
     parser.add_argument("--workers", type=int, default=2, help="run_worker processes (scaled)")
+    parser.add_argument("--ratio-clients", type=int, default=16)
+    parser.add_argument("--ratio-seconds", type=float, default=5)
+    parser.add_argument("--ratio-rounds", type=int, default=3)
     args = parser.parse_args()
     if not 1 <= args.phones <= 5000 or not 1 <= args.duration <= 3600:
         parser.error("--phones 1..5000, --duration 1..3600")
     raise_file_limit()
 
+    log_dir = Path(tempfile.mkdtemp(prefix="humble-load-"))
     if args.setup == "embedded":
-        base = args.base_url.rstrip("/")
-        if not base.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
-            parser.error("--base-url must be on loopback")
-        print(f"setup: embedded, the server at {base}")
-        ok = asyncio.run(drive([base], args, lambda client, stats: ApiTruth(client, stats)))
+        with lc.embedded_server(log_dir=log_dir, web_processes=args.web_processes) as (base, server, worker):
+            print(
+                f"setup: embedded (SQLite, in-memory channel layer), config.server at {base} "
+                f"(WEB_PROCESSES={args.web_processes or 'every core'}), one run_worker; logs in {log_dir}",
+                flush=True,
+            )
+            errors = lc.LogErrors(log_dir)
+            ok = asyncio.run(
+                drive([base], args, lambda client, stats: ApiTruth(client, stats), [server.pid, worker.pid])
+            )
+            ok = asyncio.run(throughput([base], args)) and ok
+            for name, process in (("server", server), ("worker", worker)):
+                if process.poll() is not None:
+                    print(f"FAIL  the {name} exited during the run")
+                    ok = False
+            print(errors.summary())
     else:
-        log_dir = Path(tempfile.mkdtemp(prefix="humble-load-"))
         lc.prepare_database(demo=True)
         # INFO, so channels_redis says when a group message is dropped over capacity.
         with lc.scaled_servers(
@@ -562,10 +676,11 @@ def main():
             errors = lc.LogErrors(log_dir)
             sampler = lc.PostgresConnections(lc._servers.DATABASE)
             sampler.start()
+            bases = [f"http://{address}" for address, _ in servers]
             try:
-                ok = asyncio.run(
-                    drive([f"http://{address}" for address, _ in servers], args, lambda client, stats: DatabaseTruth())
-                )
+                pids = [pid for _, pid in servers] + [worker.pid for worker in workers]
+                ok = asyncio.run(drive(bases, args, lambda client, stats: DatabaseTruth(), pids))
+                ok = asyncio.run(throughput(bases, args)) and ok
             finally:
                 print(sampler.finish())
             dead = [w.pid for w in workers if w.poll() is not None]
