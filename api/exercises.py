@@ -4,7 +4,8 @@ Catalogue texts are served in the language of the reader's profile locale, in En
 content pack has no translation (exercises.selectors.text_in).
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.cache import get_conditional_response, patch_cache_control
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +15,7 @@ from api.people import PersonSerializer
 from api.schema import IDEMPOTENCY_CONFLICT
 from exercises.models import Exercise, Step
 from exercises.selectors import (
+    catalogue_version,
     exercise_get,
     exercises_list,
     runs_for_user,
@@ -128,19 +130,72 @@ class RunSerializer(serializers.Serializer):
 class RunStartSerializer(serializers.Serializer):
     exercise = serializers.SlugField(max_length=60)
     client_id = serializers.UUIDField()
+    started_at = serializers.DateTimeField(
+        required=False, help_text="when the phone started it, if it was offline (at most OFFLINE_DAYS_MAX back)"
+    )
 
 
-class Themes(generics.ListAPIView):
+class RunCompleteSerializer(serializers.Serializer):
+    completed_at = serializers.DateTimeField(
+        required=False,
+        help_text="when the phone completed it, if it was offline (not before it started, at most "
+        "OFFLINE_DAYS_MAX back); the streak and the weekly look-back count it then",
+    )
+
+
+NOT_MODIFIED = {304: OpenApiResponse(description="unchanged since the `ETag` sent in `If-None-Match`; no body")}
+CATALOGUE_HEADERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        str,
+        OpenApiParameter.HEADER,
+        description="the `ETag` of the catalogue the phone keeps: 304 while it is still current",
+    ),
+    OpenApiParameter(
+        "ETag",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="the catalogue's version and the reader's language",
+    ),
+    OpenApiParameter(
+        "Catalogue-Version", int, OpenApiParameter.HEADER, response=[200, 304], description="the catalogue's version"
+    ),
+]
+
+
+class CatalogueCached:
+    """A catalogue endpoint: its answer carries the catalogue's version (`Catalogue-Version`) and
+    an ETag of that version and the reader's language (the texts are in it), and a phone that
+    sends the ETag back (`If-None-Match`) is answered 304 without a body until either changes,
+    at the cost of one small query instead of the catalogue's."""
+
+    def get(self, request, *args, **kwargs):
+        version = catalogue_version()
+        etag = f'"{version}-{request.user.locale}"'
+        response = get_conditional_response(request._request, etag=etag) or super().get(request, *args, **kwargs)
+        if response.status_code in (200, 304):
+            response["ETag"] = etag
+            response["Catalogue-Version"] = str(version)
+            patch_cache_control(response, private=True, no_cache=True)  # keep it, but ask each time
+        return response
+
+
+class Themes(CatalogueCached, generics.ListAPIView):
     """The themes the exercises teach."""
 
     serializer_class = ThemeSerializer
     pagination_class = ThemeOrder
 
+    @extend_schema(parameters=CATALOGUE_HEADERS, responses={200: ThemeSerializer, **NOT_MODIFIED})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         return themes_list()
 
 
-class Exercises(generics.ListAPIView):
+class Exercises(CatalogueCached, generics.ListAPIView):
     """The active catalogue, by theme and mode if asked."""
 
     serializer_class = ExerciseSerializer
@@ -150,7 +205,9 @@ class Exercises(generics.ListAPIView):
         parameters=[
             OpenApiParameter("theme", str, description="A theme's slug."),
             OpenApiParameter("mode", str, enum=Exercise.Mode.values),
-        ]
+            *CATALOGUE_HEADERS,
+        ],
+        responses={200: ExerciseSerializer, **NOT_MODIFIED},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -161,12 +218,17 @@ class Exercises(generics.ListAPIView):
         return exercises_list(theme=filters.validated_data.get("theme"), mode=filters.validated_data.get("mode"))
 
 
-class ExerciseDetail(APIView):
+class ExerciseDetail(CatalogueCached, generics.RetrieveAPIView):
     """One exercise with its steps."""
 
-    @extend_schema(responses=ExerciseSerializer)
-    def get(self, request, slug: str):
-        return Response(ExerciseSerializer(exercise_get(slug=slug), context={"request": request}).data)
+    serializer_class = ExerciseSerializer
+
+    @extend_schema(parameters=CATALOGUE_HEADERS, responses={200: ExerciseSerializer, **NOT_MODIFIED})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self):
+        return exercise_get(slug=self.kwargs["slug"])
 
 
 class TodayView(APIView):
@@ -193,7 +255,7 @@ class Runs(generics.ListCreateAPIView):
         data = RunStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run, created = run_start(
-            user=request.user, exercise_slug=data.validated_data["exercise"], client_id=data.validated_data["client_id"]
+            user=request.user, exercise_slug=data.validated_data.pop("exercise"), **data.validated_data
         )
         return Response(
             RunSerializer(run, context={"request": request}).data,
@@ -204,7 +266,9 @@ class Runs(generics.ListCreateAPIView):
 class CompleteRun(APIView):
     """Mark my run done; completing it again keeps the first completion time."""
 
-    @extend_schema(request=None, responses=RunSerializer)
+    @extend_schema(request=RunCompleteSerializer, responses=RunSerializer)
     def post(self, request, run_id: int):
-        run = run_complete(user=request.user, run_id=run_id)
+        data = RunCompleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = run_complete(user=request.user, run_id=run_id, **data.validated_data)
         return Response(RunSerializer(run, context={"request": request}).data)

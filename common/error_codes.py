@@ -51,6 +51,7 @@ ERROR_CODES: dict[str, str] = {
     "partner_not_found": "inviting someone outside one's organisation, or nobody",
     "share_not_found": "a share that is not a revealed text share of this session",
     "weak_password": "a new password Django's validators refuse",
+    "completed_before_started": "a run's completion time before it started",
     "webhook_url_refused": "a chat webhook address that is not https on the chat service's own hosts",
     # Fields, checked by Django REST framework's serializers before any rule runs (400)
     "required": "a field that must be sent",

@@ -94,6 +94,18 @@ class Step(models.Model):
         return f"{self.exercise.slug} #{self.position} ({self.kind})"
 
 
+class CatalogueRevision(models.Model):
+    """One row each time the catalogue changed (a content pack loaded, an edit in the admin). The
+    newest one's id is the catalogue's version: phones keep the catalogue and ask for it again
+    only when the version moved on (the catalogue endpoints' ETag)."""
+
+    changed_at = models.DateTimeField(default=timezone.now)
+    cause = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return f"catalogue version {self.pk}: {self.cause}"
+
+
 class ContentPackLoad(models.Model):
     """Each time a changed content pack was loaded; an unchanged pack is not loaded again, so
     edits made in the admin survive restarts until the pack itself changes."""

@@ -14,7 +14,7 @@ from accounts.selectors import local_day_start, local_today
 from acknowledgements.selectors import unread_received
 from common.errors import NotFound
 from common.weeks import monday_of
-from exercises.models import Exercise, Practice, Run, Step, Theme
+from exercises.models import CatalogueRevision, Exercise, Practice, Run, Step, Theme
 from exercises.practice import (
     RECENT_RUNS_AVOIDED,  # noqa: F401  (the pick's rule, read by its property test)
     DoneBefore,
@@ -56,6 +56,11 @@ def _with_steps(exercises: QuerySet[Exercise]) -> QuerySet[Exercise]:
     return exercises.select_related("theme").prefetch_related(
         Prefetch("steps", queryset=Step.objects.order_by("position"), to_attr="steps_in_order")
     )
+
+
+def catalogue_version() -> int:
+    """The catalogue's version: it moves on whenever the catalogue changes (0 before any change)."""
+    return CatalogueRevision.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 def exercises_list(*, theme: str | None = None, mode: str | None = None) -> QuerySet[Exercise]:

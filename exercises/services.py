@@ -1,18 +1,18 @@
 """Writes about exercises: loading the content pack, starting and completing runs."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import person_lock
-from common.errors import NotFound
+from common.errors import Invalid, NotFound
 from common.idempotency import create_once
+from common.offline import CLOCK_DRIFT, occurred_at
 from exercises.content import DEFAULT_PACK, read_pack
-from exercises.models import ContentPackLoad, Exercise, Practice, Run, Step, Theme
+from exercises.models import CatalogueRevision, ContentPackLoad, Exercise, Practice, Run, Step, Theme
 from exercises.practice import practice_add, practice_fields, practice_takes
 from nudges.triggers import nudge_reflect_after_run
 
@@ -74,12 +74,22 @@ def content_pack_load(*, directory: Path = DEFAULT_PACK, force: bool = False) ->
         if themes_before.get(pk, theme_id) != theme_id
     ]
     practices_rebuild(exercise_ids=moved)
+    catalogue_changed(cause=f"content pack version {pack.version} loaded")
     return ContentPackLoad.objects.create(version=pack.version, checksum=pack.checksum)
 
 
+def catalogue_changed(*, cause: str) -> CatalogueRevision:
+    """The catalogue changed (in the caller's transaction): a new version, so phones fetch it again."""
+    return CatalogueRevision.objects.create(cause=cause[:200])
+
+
 @transaction.atomic
-def run_start(*, user: User, exercise_slug: str, client_id: uuid.UUID) -> tuple[Run, bool]:
-    """Start a run; the same client_id again returns the first run (and False)."""
+def run_start(
+    *, user: User, exercise_slug: str, client_id: uuid.UUID, started_at: datetime | None = None
+) -> tuple[Run, bool]:
+    """Start a run, now or when the phone started it offline (`started_at`, within
+    common.offline's bounds); the same client_id again returns the first run (and False)."""
+    started_at = occurred_at(started_at, field="started_at")
     person_lock(user=user)
     exercise = Exercise.objects.filter(slug=exercise_slug, is_active=True).first()
     if exercise is None:
@@ -89,13 +99,15 @@ def run_start(*, user: User, exercise_slug: str, client_id: uuid.UUID) -> tuple[
         client_id=client_id,
         sent={"exercise": exercise.pk},
         stored=lambda first: {"exercise": first.exercise_id},
-        create=lambda: Run.objects.create(user=user, exercise=exercise, client_id=client_id),
+        create=lambda: Run.objects.create(user=user, exercise=exercise, client_id=client_id, started_at=started_at),
     )
 
 
 @transaction.atomic
-def run_complete(*, user: User, run_id: int) -> Run:
-    """Mark one's own run done. Completing twice keeps the first completion time.
+def run_complete(*, user: User, run_id: int, completed_at: datetime | None = None) -> Run:
+    """Mark one's own run done, now or when the phone completed it offline (`completed_at`,
+    within common.offline's bounds, not before the run started): the streak and the weekly
+    look-back count it on the day it was done. Completing twice keeps the first completion time.
 
     The reflection prompt follows soon after, or, for an exercise with a follow-up ("after the
     meeting, come back and note..."), that long after.
@@ -104,7 +116,13 @@ def run_complete(*, user: User, run_id: int) -> Run:
     if run is None:
         raise NotFound("No such run among yours.", code="run_not_found")
     if run.completed_at is None:
-        run.completed_at = timezone.now()
+        completed_at = occurred_at(completed_at, field="completed_at")
+        if completed_at < run.started_at - CLOCK_DRIFT:
+            raise Invalid(
+                "The run was completed before it started.", code="completed_before_started", field="completed_at"
+            )
+        # Within the drift of two clocks (the phone's and ours), it was completed as it started.
+        run.completed_at = max(completed_at, run.started_at)
         run.save(update_fields=["completed_at"])
         _practice_count(user=user, run=run)
         follow_up = run.exercise.follow_up_minutes

@@ -159,11 +159,11 @@ def test_acknowledgements_sent(client_for, member, teammate):
 
 
 def test_themes(client_for, member):
-    grows_flat(client_for(member), "/api/v1/themes", lambda n: ThemeFactory.create_batch(n), 2)
+    grows_flat(client_for(member), "/api/v1/themes", lambda n: ThemeFactory.create_batch(n), 3)
 
 
 def test_exercises(client_for, member):
-    grows_flat(client_for(member), "/api/v1/exercises", lambda n: ExerciseFactory.create_batch(n), 3)
+    grows_flat(client_for(member), "/api/v1/exercises", lambda n: ExerciseFactory.create_batch(n), 4)
 
 
 def test_runs(client_for, member):
