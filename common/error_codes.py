@@ -79,6 +79,7 @@ ERROR_CODES: dict[str, str] = {
     "wrong_firebase_account": "the Firebase ID token given to confirm is another person's",
     "firebase_sign_in_too_old": "the Firebase sign-in given to confirm is not recent",
     # Not theirs to do (403)
+    "not_organisation_admin": "managing an organisation one is not an admin of",
     "permission_denied": "not allowed",
     "not_team_lead": "only the team's lead may do this",
     "not_scheduler": "cancelling a scheduled session is for the team's lead or whoever scheduled it",
@@ -98,6 +99,9 @@ ERROR_CODES: dict[str, str] = {
     "firebase_account_mismatch": "the email is linked to another Firebase account",
     "signup_not_allowed": "the organisation has not opened sign-up to this email domain",
     # Missing, or not visible: deliberately the same (404; 400 on a field)
+    "organisation_not_found": "no such organisation among one's own",
+    "person_not_found": "nobody of the organisation has that email or id",
+    "admin_not_found": "no such admin of the organisation",
     "not_found": "no such thing, or not for this person",
     "team_not_found": "no such team for this person",
     "exercise_not_found": "no such exercise",
@@ -116,6 +120,7 @@ ERROR_CODES: dict[str, str] = {
     "firebase_not_configured": "this server has no Firebase",
     "chat_not_connected": "the team has no chat channel to turn back on",
     # Clashes with the current state (409)
+    "last_admin": "removing the organisation's last admin",
     "conflict": "clashes with the current state",
     "session_already_live": "the team already has a live session",
     "not_scheduled": "cancelling a session that is no longer to come (open, over or cancelled)",

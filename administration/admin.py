@@ -1,0 +1,29 @@
+"""Our staff's view of organisations' administration: who their admins are, and the audit log,
+read only (it is the organisations' record, not ours to edit)."""
+
+from django.contrib import admin
+
+from administration.models import AuditEntry, OrganisationAdmin
+
+
+@admin.register(OrganisationAdmin)
+class OrganisationAdminAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "user", "appointed_at"]
+    list_select_related = ["organisation", "user"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "organisation", "action", "subject"]
+    list_filter = ["action"]
+    list_select_related = ["organisation"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
