@@ -1,10 +1,14 @@
 """Reads about an organisation's administration."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.models import Organisation, User
 from administration.models import AuditEntry, OrganisationAdmin
 from common.errors import NotAllowed, NotFound
+from exercises.models import Theme, WithheldTheme
+from teams.models import CoachAssignment, Membership, Team
 
 
 def is_organisation_admin(*, user: User, organisation_id: int) -> bool:
@@ -28,3 +32,76 @@ def organisation_for_admin(*, user: User, organisation_id: int) -> Organisation:
 
 def audit_entries(*, organisation: Organisation) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(organisation=organisation).select_related("actor").order_by("-at", "-id")
+
+
+def organisation_teams(*, organisation: Organisation) -> QuerySet[Team]:
+    """The organisation's teams, with how many people each has and who leads them."""
+    return (
+        Team.objects.filter(organisation=organisation)
+        .annotate(people=Count("memberships"))
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(role=Membership.Role.LEAD).select_related("user"),
+                to_attr="leads",
+            )
+        )
+        .order_by("name", "pk")
+    )
+
+
+def organisation_team(*, organisation: Organisation, team_id: int) -> Team:
+    team = Team.objects.filter(organisation=organisation, pk=team_id).first()
+    if team is None:
+        raise NotFound("No such team in the organisation.", code="team_not_found")
+    return team
+
+
+def team_members(*, organisation: Organisation, team_id: int) -> QuerySet[Membership]:
+    """Who is in one of the organisation's teams and in what role: what managing it needs, and
+    nothing of what anyone did."""
+    team = organisation_team(organisation=organisation, team_id=team_id)
+    return team.memberships.select_related("user").order_by("user__email", "pk")
+
+
+def organisation_coaches(*, organisation: Organisation) -> QuerySet[CoachAssignment]:
+    return (
+        CoachAssignment.objects.filter(organisation=organisation)
+        .select_related("coach", "team")
+        .order_by("coach__email", "pk")
+    )
+
+
+def organisation_admins(*, organisation: Organisation) -> QuerySet[OrganisationAdmin]:
+    return OrganisationAdmin.objects.filter(organisation=organisation).select_related("user").order_by("user__email")
+
+
+@dataclass(frozen=True)
+class ThemeOffer:
+    theme: Theme
+    offered: bool
+
+
+def themes_offered(*, organisation: Organisation) -> list[ThemeOffer]:
+    """Every theme of the catalogue, and whether the organisation offers it to its people."""
+    withheld = set(WithheldTheme.objects.filter(organisation=organisation).values_list("theme_id", flat=True))
+    return [
+        ThemeOffer(theme=theme, offered=theme.pk not in withheld)
+        for theme in Theme.objects.order_by("position", "slug")
+    ]
+
+
+@dataclass(frozen=True)
+class OrganisationSettings:
+    organisation: Organisation
+    domains: list[str]
+    offers: list[ThemeOffer]
+
+
+def organisation_settings(*, organisation: Organisation) -> OrganisationSettings:
+    """What its admins set: name, sign-up policy and domains, k, and the themes offered."""
+    return OrganisationSettings(
+        organisation=organisation,
+        domains=sorted(organisation.domains.values_list("domain", flat=True)),
+        offers=themes_offered(organisation=organisation),
+    )

@@ -192,7 +192,7 @@ class Themes(CatalogueCached, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return themes_list()
+        return themes_list(organisation_id=self.request.user.organisation_id)
 
 
 class Exercises(CatalogueCached, generics.ListAPIView):
@@ -215,7 +215,11 @@ class Exercises(CatalogueCached, generics.ListAPIView):
     def get_queryset(self):
         filters = ExerciseFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        return exercises_list(theme=filters.validated_data.get("theme"), mode=filters.validated_data.get("mode"))
+        return exercises_list(
+            organisation_id=self.request.user.organisation_id,
+            theme=filters.validated_data.get("theme"),
+            mode=filters.validated_data.get("mode"),
+        )
 
 
 class ExerciseDetail(CatalogueCached, generics.RetrieveAPIView):
@@ -228,7 +232,7 @@ class ExerciseDetail(CatalogueCached, generics.RetrieveAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_object(self):
-        return exercise_get(slug=self.kwargs["slug"])
+        return exercise_get(slug=self.kwargs["slug"], organisation_id=self.request.user.organisation_id)
 
 
 class TodayView(APIView):

@@ -108,4 +108,5 @@ urlpatterns = [
         name="acknowledgement-report",
     ),
     path("", include("api.chat_urls")),
+    path("", include("api.organisations_urls")),
 ]

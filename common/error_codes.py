@@ -19,6 +19,8 @@ ERROR_CODES: dict[str, str] = {
     "invalid_limit": "a list limit that is not a whole number from 1",
     "idempotency_conflict": "a client_id reused with a different body (409; the detail names the first object)",
     # Fields (400, with attr naming the field) raised by the business rules themselves
+    "invalid_domain": "an organisation's email domain that is not a plain host name",
+    "k_out_of_range": "an organisation's k below the floor of 3 or above 100",
     "invalid": "a value that makes no sense here",
     "blank": "an empty value where one is needed",
     "max_length": "a value longer than allowed",
@@ -102,6 +104,7 @@ ERROR_CODES: dict[str, str] = {
     "organisation_not_found": "no such organisation among one's own",
     "person_not_found": "nobody of the organisation has that email or id",
     "admin_not_found": "no such admin of the organisation",
+    "coach_not_found": "no coach (an account of no organisation) has that email, or no such assignment",
     "not_found": "no such thing, or not for this person",
     "team_not_found": "no such team for this person",
     "exercise_not_found": "no such exercise",
@@ -121,6 +124,7 @@ ERROR_CODES: dict[str, str] = {
     "chat_not_connected": "the team has no chat channel to turn back on",
     # Clashes with the current state (409)
     "last_admin": "removing the organisation's last admin",
+    "domain_taken": "an email domain another organisation holds",
     "conflict": "clashes with the current state",
     "session_already_live": "the team already has a live session",
     "not_scheduled": "cancelling a session that is no longer to come (open, over or cancelled)",

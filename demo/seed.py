@@ -18,6 +18,7 @@ from accounts.factories import OrganisationDomainFactory, OrganisationFactory, U
 from accounts.models import User
 from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
 from acknowledgements.models import Acknowledgement, Reaction
+from administration.factories import OrganisationAdminFactory
 from agreements.factories import AgreementFactory, CommentFactory, VersionFactory
 from agreements.models import REVIEW_AFTER_DAYS, Agreement, Version
 from chat.models import Channel
@@ -89,6 +90,7 @@ def demo_logins() -> list[DemoLogin]:
     return [
         DemoLogin(f"lead@{DEMO_DOMAIN}", "lead of North"),
         DemoLogin(f"coach@{DEMO_DOMAIN}", "coach of the organisation"),
+        DemoLogin(f"admin@{DEMO_DOMAIN}", "the organisation's admin"),
         *members,
     ]
 
@@ -122,6 +124,8 @@ def demo_seed(*, now=None) -> bool:
     CoachAssignmentFactory(
         coach=person(f"coach@{DEMO_DOMAIN}", "Casey (coach)", organisation=None), organisation=organisation
     )
+    # The organisation's own admin (the people lead): manages teams, memberships and coaches.
+    OrganisationAdminFactory(user=person(f"admin@{DEMO_DOMAIN}", "Avery (people lead)"), organisation=organisation)
 
     exercises = list(Exercise.objects.filter(is_active=True, mode__in=[Exercise.Mode.SOLO, Exercise.Mode.PAIR]))
     for team_name, team_members in teams.items():

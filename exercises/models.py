@@ -94,6 +94,21 @@ class Step(models.Model):
         return f"{self.exercise.slug} #{self.position} ({self.kind})"
 
 
+class WithheldTheme(models.Model):
+    """A theme an organisation does not offer its people (its admins choose): its exercises are
+    neither in their catalogue nor picked for them. Every theme is offered unless withheld, so a
+    theme new in the content pack reaches everyone."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="withheld_themes")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "theme"], name="theme_withheld_once")]
+
+    def __str__(self) -> str:
+        return f"{self.theme_id} withheld from {self.organisation_id}"
+
+
 class CatalogueRevision(models.Model):
     """One row each time the catalogue changed (a content pack loaded, an edit in the admin). The
     newest one's id is the catalogue's version: phones keep the catalogue and ask for it again

@@ -14,7 +14,7 @@ from accounts.selectors import local_day_start, local_today
 from acknowledgements.selectors import unread_received
 from common.errors import NotFound
 from common.weeks import monday_of
-from exercises.models import CatalogueRevision, Exercise, Practice, Run, Step, Theme
+from exercises.models import CatalogueRevision, Exercise, Practice, Run, Step, Theme, WithheldTheme
 from exercises.practice import (
     RECENT_RUNS_AVOIDED,  # noqa: F401  (the pick's rule, read by its property test)
     DoneBefore,
@@ -44,8 +44,14 @@ def exercise_title(*, slug: str, locale: str) -> str | None:
     return text_in(item=exercise, field="title", locale=locale) if exercise else None
 
 
-def themes_list() -> QuerySet[Theme]:
-    return Theme.objects.all()
+def _withheld(organisation_id: int | None) -> QuerySet:
+    """The themes withheld from the organisation's people, as a subquery (no query of its own)."""
+    return WithheldTheme.objects.filter(organisation_id=organisation_id).values("theme_id")
+
+
+def themes_list(*, organisation_id: int | None) -> QuerySet[Theme]:
+    """The themes offered to the people of this organisation (every theme, for no organisation)."""
+    return Theme.objects.exclude(pk__in=_withheld(organisation_id))
 
 
 def theme_exists(*, slug: str) -> bool:
@@ -63,8 +69,11 @@ def catalogue_version() -> int:
     return CatalogueRevision.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
-def exercises_list(*, theme: str | None = None, mode: str | None = None) -> QuerySet[Exercise]:
-    exercises = Exercise.objects.filter(is_active=True)
+def exercises_list(
+    *, organisation_id: int | None, theme: str | None = None, mode: str | None = None
+) -> QuerySet[Exercise]:
+    """The active exercises of the themes offered to this organisation's people."""
+    exercises = Exercise.objects.filter(is_active=True).exclude(theme_id__in=_withheld(organisation_id))
     if theme:
         exercises = exercises.filter(theme__slug=theme)
     if mode:
@@ -72,8 +81,10 @@ def exercises_list(*, theme: str | None = None, mode: str | None = None) -> Quer
     return _with_steps(exercises).order_by("theme__position", "slug")
 
 
-def exercise_get(*, slug: str) -> Exercise:
-    exercise = _with_steps(Exercise.objects.filter(slug=slug, is_active=True)).first()
+def exercise_get(*, slug: str, organisation_id: int | None) -> Exercise:
+    exercise = _with_steps(
+        Exercise.objects.filter(slug=slug, is_active=True).exclude(theme_id__in=_withheld(organisation_id))
+    ).first()
     if exercise is None:
         raise NotFound("No such exercise.", code="exercise_not_found")
     return exercise
@@ -163,7 +174,9 @@ def _pick(*, user: User, day: date, done: DoneBefore, leads: bool) -> Exercise |
     exercises done. Only runs completed before the day count, so the pick holds all day.
     """
     candidates = [
-        exercise for exercise in _personal_catalogue(leads=leads) if Exercise.Need.MEETING not in exercise.needs
+        exercise
+        for exercise in _personal_catalogue(leads=leads, organisation_id=user.organisation_id)
+        if Exercise.Need.MEETING not in exercise.needs
     ]
     if not candidates:
         return None
@@ -179,10 +192,13 @@ def _pick(*, user: User, day: date, done: DoneBefore, leads: bool) -> Exercise |
     )
 
 
-def _personal_catalogue(*, leads: bool) -> list[Exercise]:
-    """The active solo and pair exercises (those for leads only to a lead), each with its theme
-    and its steps, in one query: read through the steps, as every exercise has some."""
-    steps = Step.objects.filter(exercise__is_active=True, exercise__mode__in=PERSONAL_MODES)
+def _personal_catalogue(*, leads: bool, organisation_id: int | None) -> list[Exercise]:
+    """The active solo and pair exercises of the themes offered to the person's organisation
+    (those for leads only to a lead), each with its theme and its steps, in one query: read
+    through the steps, as every exercise has some."""
+    steps = Step.objects.filter(exercise__is_active=True, exercise__mode__in=PERSONAL_MODES).exclude(
+        exercise__theme_id__in=_withheld(organisation_id)
+    )
     if not leads:
         steps = steps.filter(exercise__audience=Exercise.Audience.EVERYONE)
     by_exercise: dict[int, list[Step]] = {}

@@ -14,7 +14,7 @@ SUGGESTED_EXERCISE = "rehearse-your-reaction"
 
 def facts(*, nudge, user, local) -> dict:
     try:
-        exercise = exercise_get(slug=SUGGESTED_EXERCISE)
+        exercise = exercise_get(slug=SUGGESTED_EXERCISE, organisation_id=user.organisation_id)
     except NotFound:
         return {**nudge.context, "exercise": ""}
     return {**nudge.context, "exercise": text_in(item=exercise, field="title", locale=user.locale)}

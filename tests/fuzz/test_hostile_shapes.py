@@ -28,6 +28,7 @@ from nudges.models import Device, Nudge
 from orphans.models import Orphan
 from pairs.models import Pair
 from reflections.models import JournalDevice, Reflection
+from teams.models import CoachAssignment
 
 ODD_TEXT = ["²", "٣", "-1", "0", "9" * 30, "9" * 5000, "1' OR 1=1", "1e3", " ", "\u202e1", "\x00"]
 CURSORS = [
@@ -66,6 +67,8 @@ def _real_parameters(member: User) -> dict[str, str]:
         "slug": Exercise.objects.order_by("pk").values_list("slug", flat=True).first() or "x",
         "token": Device.objects.filter(user=member).values_list("token", flat=True).first() or "x",
         "kind": "heart",
+        "assignment_id": first(CoachAssignment.objects.filter(organisation_id=member.organisation_id)),
+        "admin_id": first(User.objects.filter(administered__organisation_id=member.organisation_id)),
     }
 
 
@@ -105,7 +108,11 @@ def _requests(path: str, method: str, operation: dict, real: dict[str, str]):
 def test_no_hostile_shape_reaches_a_server_error(path, method, operation, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = BODY_LIMIT
     member = User.objects.get(email="member1@demo.test")
-    caller = User.objects.get(email="coach@demo.test") if path.startswith("/api/v1/coach/") else member
+    caller = member
+    if path.startswith("/api/v1/coach/"):
+        caller = User.objects.get(email="coach@demo.test")
+    elif path.startswith("/api/v1/organisations/"):
+        caller = User.objects.get(email="admin@demo.test")
     client = APIClient(raise_request_exception=False)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(caller)}")
     failures = []
