@@ -263,6 +263,9 @@ EXPECTED = {
     ("coach/sign-in/", "PUT"): (200,) + (TO_DASHBOARD,) * 6,
     ("coach/sign-out/", "POST"): (TO_SIGN_IN,) * 7,
     ("coach/organisations/<id:organisation_id>/", "GET"): (TO_SIGN_IN, 403, 403, 403, 200, 403, 403),
+    # The organisation admins' page, beside it: the same rule as their API (the last column).
+    ("coach/organisations/<id:organisation_id>/admin/", "GET"): (TO_SIGN_IN, 403, 403, 403, 404, 404, 404),
+    ("coach/organisations/<id:organisation_id>/admin/", "POST"): (TO_SIGN_IN, 403, 403, 403, 404, 404, 404),
     # The organisation's administration: its admins only (the last column below). Its other
     # people are told it is not theirs to manage; anyone else cannot tell it exists.
     ("api/v1/organisations", "GET"): SELF_SERVICE,
@@ -296,6 +299,8 @@ ORGANISATION_ADMIN = {
     ("api/v1/organisations/<id:organisation_id>/admins", "POST"): 201,
     ("api/v1/organisations/<id:organisation_id>/coaches/<id:assignment_id>", "DELETE"): 204,
     ("api/v1/organisations/<id:organisation_id>/admins/<id:admin_id>", "DELETE"): 204,
+    ("coach/organisations/<id:organisation_id>/admin/", "GET"): 200,
+    ("coach/organisations/<id:organisation_id>/admin/", "POST"): (302, "/coach/organisations/{organisation_id}/admin/"),
     # Being of the organisation, as anyone of it: acknowledging a colleague, inviting one to a
     # pair, joining a team with its code, reading and commenting on a contribution agreement
     # (written for the whole organisation), but not proposing or adopting its wording.
@@ -552,6 +557,10 @@ def _new(**fields) -> dict:
 
 
 BODIES = {
+    ("coach/organisations/<id:organisation_id>/admin/", "POST"): lambda w, role: {
+        "action": "team_create",
+        "name": "Web",
+    },
     ("api/v1/organisations/<id:organisation_id>", "PATCH"): lambda w, role: {"k": 6},
     ("api/v1/organisations/<id:organisation_id>/teams", "POST"): lambda w, role: {"name": "Platform"},
     ("api/v1/organisations/<id:organisation_id>/teams/<id:team_id>", "PATCH"): lambda w, role: {"name": "Renamed"},
