@@ -25,6 +25,20 @@ def is_configured() -> bool:
     return bool(settings.FIREBASE_CREDENTIALS or settings.FIREBASE_PROJECT_ID)
 
 
+def web_config() -> dict | None:
+    """What a web page needs to sign in with Firebase (all of it public, like any web app's
+    Firebase config), or None where web sign-in is not set up: its ID tokens are checked
+    against FIREBASE_PROJECT_ID, so that is needed too."""
+    if not (settings.FIREBASE_WEB_API_KEY and settings.FIREBASE_AUTH_DOMAIN and settings.FIREBASE_PROJECT_ID):
+        return None
+    return {
+        "apiKey": settings.FIREBASE_WEB_API_KEY,
+        "authDomain": settings.FIREBASE_AUTH_DOMAIN,
+        "projectId": settings.FIREBASE_PROJECT_ID,
+        "provider": settings.FIREBASE_WEB_PROVIDER,
+    }
+
+
 @cache
 def firebase_app() -> firebase_admin.App:
     options = {"httpTimeout": settings.FIREBASE_HTTP_TIMEOUT}

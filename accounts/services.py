@@ -16,7 +16,7 @@ from firebase_admin import auth as firebase_auth
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import firebase
-from accounts.models import ConnectionTicket, OrganisationDomain, User
+from accounts.models import ConnectionTicket, Organisation, OrganisationDomain, User
 from accounts.sign_in import password_confirm, sign_in_attempt, signed_in
 from common.errors import Invalid, NotAllowed, NotFound, Unauthenticated, Unavailable
 
@@ -79,11 +79,11 @@ def profile_update(
     return user
 
 
-def firebase_sign_in(*, id_token: str, address: str) -> User:
-    """Signing in with a Firebase ID token: within the address limit, and it counts as signing in
-    again (accounts.sign_in)."""
+def firebase_sign_in(*, id_token: str, address: str, may_create_account: bool = True) -> User:
+    """Signing in with a Firebase ID token, on the phone or on the web pages: within the address
+    limit, and it counts as signing in again (accounts.sign_in)."""
     sign_in_attempt(address=address)
-    return signed_in(user=user_from_firebase_token(id_token=id_token))
+    return signed_in(user=user_from_firebase_token(id_token=id_token, may_create_account=may_create_account))
 
 
 def firebase_confirm(*, user: User, id_token: str) -> None:
@@ -122,11 +122,13 @@ def _firebase_claims(id_token: str) -> dict:
 
 
 @transaction.atomic
-def user_from_firebase_token(*, id_token: str) -> User:
+def user_from_firebase_token(*, id_token: str, may_create_account: bool = True) -> User:
     """The account behind a verified Firebase ID token.
 
-    Links by Firebase uid, then by verified email; creates an account only when the email's
-    domain belongs to an organisation that allows sign-up from it.
+    Links by Firebase uid, then by verified email; creates an account only when a team has a
+    pending invitation for the email, or the email's domain belongs to an organisation that
+    allows sign-up from it; and only where the door asks for that (the web pages do not: nobody
+    new may use them, so a refusal there writes no account).
     """
     claims = _firebase_claims(id_token)
     uid = claims["uid"]
@@ -145,8 +147,10 @@ def user_from_firebase_token(*, id_token: str) -> User:
         user.save(update_fields=["firebase_uid"])
         return _usable(user)
 
-    domain = OrganisationDomain.objects.select_related("organisation").filter(domain=email.rpartition("@")[2]).first()
-    if domain is None or not domain.organisation.allow_domain_signup:
+    if not may_create_account:
+        raise NotAllowed("There is no Humble account for this email address.", code="no_account")
+    organisation = _organisation_saying_yes(email)
+    if organisation is None:
         raise NotAllowed("Your organisation has not opened Humble to your email domain.", code="signup_not_allowed")
     try:
         with transaction.atomic():
@@ -154,11 +158,24 @@ def user_from_firebase_token(*, id_token: str) -> User:
                 email,
                 None,
                 firebase_uid=uid,
-                organisation=domain.organisation,
+                organisation=organisation,
                 display_name=(claims.get("name") or "")[:80],
             )
     except IntegrityError:  # a double-tapped first sign-in: the other request made the account
         return _usable(User.objects.get(firebase_uid=uid))
+
+
+def _organisation_saying_yes(email: str) -> Organisation | None:
+    """The organisation a new account with this email belongs to: the one whose pending invitation
+    asks for it (the organisation saying yes to this person, whatever its domain policy), else
+    the one whose email domain is open to sign-up; None if neither."""
+    from teams.selectors import pending_invitation_for  # teams builds on accounts, not the reverse
+
+    invitation = pending_invitation_for(email=email)
+    if invitation is not None:
+        return invitation.team.organisation
+    domain = OrganisationDomain.objects.select_related("organisation").filter(domain=email.rpartition("@")[2]).first()
+    return domain.organisation if domain is not None and domain.organisation.allow_domain_signup else None
 
 
 def _usable(user: User) -> User:

@@ -8,14 +8,14 @@ from administration.models import AuditEntry, OrganisationAdmin
 
 @admin.register(OrganisationAdmin)
 class OrganisationAdminAdmin(admin.ModelAdmin):
-    list_display = ["organisation", "user", "appointed_at"]
-    list_select_related = ["organisation", "user"]
+    list_display = ["organisation", "user_id", "appointed_at"]
+    list_select_related = ["organisation"]
     raw_id_fields = ["user"]
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "organisation", "action", "subject"]
+    list_display = ["at", "organisation", "action", "actor_id"]  # the subject (a name, an email) on its page
     list_filter = ["action"]
     list_select_related = ["organisation"]
 

@@ -1,8 +1,8 @@
-"""The coaches' web dashboard: a thin door onto insights, with session sign-in.
+"""The web pages (coaches' dashboard, organisation admins): a thin door, with session sign-in.
 
 Every page view is the same look as the JSON API's (insights.services.insights_look, which
 records it), and every password is checked by accounts.sign_in (dashboard.forms), the admin's
-included. Pages answer in HTML, refusals too: a person here is in a browser, not a client
+included; a Firebase ID token is checked by the phone's own sign-in, with the same limits. Pages answer in HTML, refusals too: a person here is in a browser, not a client
 reading JSON."""
 
 from django.contrib import admin
@@ -11,8 +11,10 @@ from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
+from accounts import firebase
+from administration.selectors import administered_organisations
 from common.errors import DomainError, NotAllowed
-from dashboard.forms import SignInForm
+from dashboard.forms import NOT_FOR_YOU, FirebaseSignInForm, SignInForm
 from insights.selectors import coached_organisations
 from insights.services import insights_look
 
@@ -24,6 +26,18 @@ class SignIn(LoginView):
 
     def form_invalid(self, form):
         return with_refusal_status(super().form_invalid(form))
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "firebase_web": firebase.web_config()}
+
+
+class FirebaseSignIn(SignIn):
+    """The page's "Sign in with your organisation's account": a Firebase ID token (form field
+    id_token, CSRF-protected like every form here) for a session, whatever identity provider the
+    customer put behind Firebase. Refused, it shows the sign-in page again, saying why."""
+
+    authentication_form = FirebaseSignInForm
+    http_method_names = ["post", "options"]
 
 
 def admin_sign_in(request):
@@ -38,7 +52,7 @@ def with_refusal_status(response):
     if form is not None and form.retry_after:
         response.status_code = 429
         response["Retry-After"] = str(form.retry_after)
-    elif form is not None and any(form.has_error("__all__", code=code) for code in ("not_a_coach", "account_erased")):
+    elif form is not None and form.forbidden:
         response.status_code = 403
     return response
 
@@ -54,12 +68,18 @@ def refused(request, message: str, status: int):
 
 @login_required(login_url="dashboard:sign-in")
 def home(request):
+    """A coach of one organisation goes straight to it, and so does its admin to its page; anyone
+    else with something here gets the list: the organisations they coach, and those they
+    administer."""
     organisations = coached_organisations(user=request.user)
-    if not organisations:
-        return refused(request, SignInForm.error_messages["not_a_coach"], 403)
-    if len(organisations) == 1:
+    administered = list(administered_organisations(user=request.user))
+    if not organisations and not administered:
+        return refused(request, NOT_FOR_YOU, 403)
+    if len(organisations) == 1 and not administered:
         return redirect("dashboard:organisation", organisation_id=organisations[0].pk)
-    return render(request, "dashboard/home.html", {"organisations": organisations})
+    if len(administered) == 1 and not organisations:
+        return redirect("dashboard:administration", organisation_id=administered[0].pk)
+    return render(request, "dashboard/home.html", {"organisations": organisations, "administered": administered})
 
 
 @login_required(login_url="dashboard:sign-in")

@@ -7,9 +7,9 @@ from insights.models import InsightView
 class InsightViewAdmin(admin.ModelAdmin):
     """The audit log: every coach look at insights. Read-only."""
 
-    list_display = ["at", "coach", "organisation", "team", "weeks", "format"]
+    list_display = ["at", "coach_id", "organisation", "team", "weeks", "format"]
     list_filter = ["organisation", "format"]
-    list_select_related = ["coach", "organisation", "team"]
+    list_select_related = ["organisation", "team"]
 
     def has_add_permission(self, request):
         return False
