@@ -35,16 +35,15 @@ def audit_entries(*, organisation: Organisation) -> QuerySet[AuditEntry]:
 
 
 def organisation_teams(*, organisation: Organisation) -> QuerySet[Team]:
-    """The organisation's teams, with how many people each has and who leads them."""
+    """The organisation's teams, with how many people each has, who leads them and who is in
+    them (`people_in_it`, by email), in three queries however many teams."""
+    memberships = Membership.objects.select_related("user")
     return (
         Team.objects.filter(organisation=organisation)
         .annotate(people=Count("memberships"))
         .prefetch_related(
-            Prefetch(
-                "memberships",
-                queryset=Membership.objects.filter(role=Membership.Role.LEAD).select_related("user"),
-                to_attr="leads",
-            )
+            Prefetch("memberships", queryset=memberships.filter(role=Membership.Role.LEAD), to_attr="leads"),
+            Prefetch("memberships", queryset=memberships.order_by("user__email"), to_attr="people_in_it"),
         )
         .order_by("name", "pk")
     )

@@ -3,6 +3,7 @@
 import re
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationDomain, User
 from administration.models import AuditEntry, OrganisationAdmin
@@ -10,7 +11,7 @@ from administration.selectors import organisation_for_admin, organisation_team
 from common.errors import Conflict, Invalid, NotFound
 from exercises.models import Theme, WithheldTheme
 from exercises.services import catalogue_changed
-from teams.models import CoachAssignment, Team
+from teams.models import CoachAssignment, Invitation, Membership, Team
 
 # The organisation's k: never below the floor (issue: coach insights), and a ceiling past which
 # no team would show anything.
@@ -156,16 +157,51 @@ def team_create(*, by: User, organisation_id: int, name: str) -> Team:
 
 
 @transaction.atomic
-def team_rename(*, by: User, organisation_id: int, team_id: int, name: str) -> Team:
+def team_change(
+    *, by: User, organisation_id: int, team_id: int, name: str | None = None, archived: bool | None = None
+) -> Team:
+    """An admin renames a team, archives it or restores it, each change audited."""
     organisation = organisation_for_admin(user=by, organisation_id=organisation_id)
     team = organisation_team(organisation=organisation, team_id=team_id)
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    if name is not None:
+        _team_rename(by=by, team=team, name=name)
+    if archived is not None and archived != (team.archived_at is not None):
+        _team_archive(by=by, team=team, archived=archived)
+    return team
+
+
+def _team_rename(*, by: User, team: Team, name: str) -> None:
     before, team.name = team.name, _team_name(name)
     if team.name != before:
         team.save(update_fields=["name"])
         audit_record(
-            organisation_id=organisation.pk, actor=by, action="team.renamed", subject=team.name, detail={"was": before}
+            organisation_id=team.organisation_id,
+            actor=by,
+            action="team.renamed",
+            subject=team.name,
+            detail={"was": before},
         )
-    return team
+
+
+def _team_archive(*, by: User, team: Team, archived: bool) -> None:
+    """Archiving a team that no longer runs: everyone leaves it and its pending invitations stop
+    working, so nobody's app shows it and no nudge is about it; what it did stays (its finished
+    weeks in the coaches' insights). Restored, it starts again empty: people are invited anew."""
+    now = timezone.now()
+    team.archived_at = now if archived else None
+    team.save(update_fields=["archived_at"])
+    detail = {}
+    if archived:
+        detail["people"] = Membership.objects.filter(team=team).delete()[0]
+        Invitation.objects.filter(team=team, accepted_at=None, revoked_at=None).update(revoked_at=now)
+    audit_record(
+        organisation_id=team.organisation_id,
+        actor=by,
+        action="team.archived" if archived else "team.restored",
+        subject=team.name,
+        detail=detail,
+    )
 
 
 def _team_name(name: str) -> str:

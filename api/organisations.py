@@ -25,8 +25,8 @@ from administration.services import (
     organisation_admin_appoint,
     organisation_admin_remove,
     organisation_update,
+    team_change,
     team_create,
-    team_rename,
 )
 from api.fields import IdField, WholeNumberField
 from api.pagination import InOrder, NewestFirst
@@ -118,10 +118,19 @@ class OrganisationTeamSerializer(serializers.Serializer):
     people = serializers.IntegerField(help_text="how many people are in it")
     leads = LeadSerializer(many=True)
     created_at = serializers.DateTimeField()
+    archived_at = serializers.DateTimeField(allow_null=True, help_text="archived: nobody is in it, what it did stays")
 
 
 class TeamNameSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
+
+
+class TeamChangeSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    archived = serializers.BooleanField(
+        required=False,
+        help_text="true: everyone leaves it and its invitations stop; false: restored, empty, to invite people to again",
+    )
 
 
 class OrganisationTeams(generics.ListAPIView):
@@ -144,12 +153,12 @@ class OrganisationTeams(generics.ListAPIView):
 
 
 class OrganisationTeam(APIView):
-    @extend_schema(request=TeamNameSerializer, responses={200: OrganisationTeamSerializer, **ADMINS_ONLY})
+    @extend_schema(request=TeamChangeSerializer, responses={200: OrganisationTeamSerializer, **ADMINS_ONLY})
     def patch(self, request, organisation_id: int, team_id: int):
-        """Rename a team."""
-        data = TeamNameSerializer(data=request.data)
+        """Rename a team, archive it or restore it."""
+        data = TeamChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        team_rename(by=request.user, organisation_id=organisation_id, team_id=team_id, **data.validated_data)
+        team_change(by=request.user, organisation_id=organisation_id, team_id=team_id, **data.validated_data)
         organisation = organisation_for_admin(user=request.user, organisation_id=organisation_id)
         return Response(OrganisationTeamSerializer(organisation_teams(organisation=organisation).get(pk=team_id)).data)
 

@@ -199,6 +199,12 @@ REFLECTION_KEYS = env.fernet_keys(
 FIREBASE_CREDENTIALS = os.environ.get("FIREBASE_CREDENTIALS", "").strip()
 FIREBASE_PROJECT_ID = os.environ.get("FIREBASE_PROJECT_ID", "").strip()
 FIREBASE_HTTP_TIMEOUT = env.integer("FIREBASE_HTTP_TIMEOUT", default=10)
+# The web pages' "Sign in with your organisation's account" (dashboard.views.FirebaseSignIn):
+# the Firebase web app's public config, and the sign-in provider the customer set up in Firebase
+# (google.com, microsoft.com, saml.<name> or oidc.<name>). Unset: the option is not shown.
+FIREBASE_WEB_API_KEY = os.environ.get("FIREBASE_WEB_API_KEY", "").strip()
+FIREBASE_AUTH_DOMAIN = os.environ.get("FIREBASE_AUTH_DOMAIN", "").strip()
+FIREBASE_WEB_PROVIDER = os.environ.get("FIREBASE_WEB_PROVIDER", "").strip() or "google.com"
 if PRODUCTION and os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):
     # With it set, firebase-admin accepts unsigned ID tokens: anyone could sign in as anyone.
     raise ImproperlyConfigured("FIREBASE_AUTH_EMULATOR_HOST must not be set when DJANGO_ENV=production.")
@@ -232,6 +238,23 @@ CALENDAR_PAST_DAYS = env.integer("CALENDAR_PAST_DAYS", default=180)
 # Pairs: an invitation stays open this long; one person has at most this many open at once.
 PAIR_INVITATION_HOURS = env.integer("PAIR_INVITATION_HOURS", default=72)
 PAIR_OPEN_INVITATIONS_MAX = env.integer("PAIR_OPEN_INVITATIONS_MAX", default=3)
+
+# Team invitations (teams.services): a link lives this many days and points at this address
+# plus its token. Mail goes through Django's backend: in development the console's, which prints
+# it; in production SMTP, as the console would put live invitation links in the logs.
+INVITATION_DAYS = env.integer("INVITATION_DAYS", default=7)
+INVITATION_LINK_BASE = os.environ.get("INVITATION_LINK_BASE", "http://127.0.0.1:8000/invitations/")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Humble <no-reply@humble.invalid>")
+# With EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend, the SMTP server to send through.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS")
 
 # A device token registered by someone in another organisation moves only once that
 # registration has been idle this long (or its owner signed out on the device).

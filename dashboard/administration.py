@@ -21,11 +21,12 @@ from administration.services import (
     organisation_admin_appoint,
     organisation_admin_remove,
     organisation_update,
+    team_change,
     team_create,
-    team_rename,
 )
 from common.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from dashboard.views import refused
+from teams.services import invitation_send, membership_remove, membership_role_change
 
 AUDIT_SHOWN = 50
 
@@ -58,8 +59,23 @@ ACTIONS = {
     "team_create": lambda by, organisation_id, form: team_create(
         by=by, organisation_id=organisation_id, name=form.get("name", "")
     ),
-    "team_rename": lambda by, organisation_id, form: team_rename(
+    "team_rename": lambda by, organisation_id, form: team_change(
         by=by, organisation_id=organisation_id, team_id=_number(form, "team"), name=form.get("name", "")
+    ),
+    "team_archive": lambda by, organisation_id, form: team_change(
+        by=by, organisation_id=organisation_id, team_id=_number(form, "team"), archived=True
+    ),
+    "team_restore": lambda by, organisation_id, form: team_change(
+        by=by, organisation_id=organisation_id, team_id=_number(form, "team"), archived=False
+    ),
+    "invite": lambda by, organisation_id, form: invitation_send(
+        by=by, team_id=_number(form, "team"), email=form.get("email", ""), role=form.get("role", "")
+    ),
+    "role_change": lambda by, organisation_id, form: membership_role_change(
+        by=by, team_id=_number(form, "team"), user_id=_number(form, "person"), role=form.get("role", "")
+    ),
+    "member_remove": lambda by, organisation_id, form: membership_remove(
+        by=by, team_id=_number(form, "team"), user_id=_number(form, "person")
     ),
     "coach_assign": lambda by, organisation_id, form: coach_assign(
         by=by, organisation_id=organisation_id, email=form.get("email", ""), team_id=_number(form, "team")

@@ -154,7 +154,7 @@ def _quiet_teams(since: datetime) -> QuerySet:
         team=OuterRef("pk"),
         phase__in=[*GroupSession.LIVE_PHASES, GroupSession.Phase.ENDED],
     )
-    return Team.objects.filter(created_at__lt=since).exclude(Exists(held))
+    return Team.objects.filter(created_at__lt=since, archived_at=None).exclude(Exists(held))
 
 
 def leads_of_quiet_teams(*, since: datetime) -> QuerySet:

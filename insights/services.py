@@ -256,7 +256,8 @@ def insights_roll_up(*, week_start: date) -> int:
     if end > timezone.now():
         raise ValueError("Only a finished week can be rolled up.")
     done = set(TeamWeek.objects.filter(week_start=week_start).values_list("team_id", flat=True))
-    organisation_of = dict(Team.objects.values_list("pk", "organisation_id"))
+    # A team archived before the week began had nobody in it that week.
+    organisation_of = dict(Team.objects.exclude(archived_at__lt=start).values_list("pk", "organisation_id"))
     teams = [team_id for team_id in organisation_of if team_id not in done]
     if not teams:
         return 0

@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from teams.models import CoachAssignment, Membership, Team
+from teams.models import CoachAssignment, Invitation, Membership, Team
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1
-    autocomplete_fields = ["user"]
+    raw_id_fields = ["user"]  # an id, not a list of everyone's names
 
 
 @admin.register(Team)
@@ -21,7 +21,24 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(CoachAssignment)
 class CoachAssignmentAdmin(admin.ModelAdmin):
-    list_display = ["coach", "organisation", "team", "created_at"]
+    list_display = ["coach_id", "organisation", "team", "created_at"]
     list_filter = ["organisation"]
-    list_select_related = ["coach", "organisation", "team"]
-    autocomplete_fields = ["coach"]
+    list_select_related = ["organisation", "team"]
+    raw_id_fields = ["coach"]
+    actions = None  # its checkboxes would name every coach; one is removed from its own page
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent and revoked through the API, which audits them."""
+
+    list_display = ["email", "team", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_select_related = ["team"]
+    search_fields = ["email"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

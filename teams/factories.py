@@ -1,7 +1,11 @@
+import hashlib
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 
 from accounts.factories import OrganisationFactory, UserFactory
-from teams.models import CoachAssignment, Membership, Team
+from teams.models import CoachAssignment, Invitation, Membership, Team
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -28,3 +32,20 @@ class CoachAssignmentFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     coach = factory.SubFactory(UserFactory, organisation=None)
     team = None
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation whose link carries `token` (the database keeps its SHA-256)."""
+
+    class Meta:
+        model = Invitation
+
+    class Params:
+        token = factory.Sequence(lambda n: f"invitation-token-{n}")
+
+    team = factory.SubFactory(TeamFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.test")
+    role = Membership.Role.MEMBER
+    invited_by = None
+    token_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.token.encode()).hexdigest())
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))

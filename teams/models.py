@@ -1,4 +1,5 @@
-"""Teams, who is in them (and who leads), and which coaches may look at them."""
+"""Teams, who is in them (and who leads), who is invited to them, and which coaches may look at
+them."""
 
 import secrets
 
@@ -27,6 +28,9 @@ class Team(models.Model):
     # Shared power: with it on, any member may start, schedule and facilitate the team's group
     # sessions, not only its leads (the lead turns it on; the app then suggests a rota).
     members_facilitate = models.BooleanField(default=False)
+    # Archived by the organisation's admins: the team no longer runs (nobody is in it, nobody joins
+    # or is invited), and what it did stays (its finished weeks in the coaches' insights).
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name
@@ -69,3 +73,36 @@ class CoachAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.coach} coaches {self.team or self.organisation}"
+
+
+class Invitation(models.Model):
+    """Someone asked by email, by a lead of the team or an admin of its organisation, to join the
+    team in a role. The link's token is kept only as its SHA-256, so a copy of this table joins
+    nobody. It works once, until `expires_at`, unless revoked; a newer invitation for the same
+    email and team revokes it (one pending invitation per email and team)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(help_text="lower-cased")
+    role = models.CharField(max_length=8, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "email"],
+                condition=models.Q(accepted_at=None, revoked_at=None),
+                name="one_pending_invitation_per_email",
+            )
+        ]
+        indexes = [models.Index(fields=["email"], name="invitation_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.team_id} ({self.role})"

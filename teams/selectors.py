@@ -1,12 +1,14 @@
-"""Reads about teams: whose they are and who is in them."""
+"""Reads about teams: whose they are, who is in them, and who is invited."""
 
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
 
 from accounts.models import Organisation, User
-from common.errors import NotFound
-from teams.models import CoachAssignment, Membership, Team
+from administration.selectors import is_organisation_admin
+from common.errors import Conflict, NotAllowed, NotFound
+from teams.models import CoachAssignment, Invitation, Membership, Team
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -33,6 +35,47 @@ def team_for_member(*, user: User, team_id: int) -> Team:
     if team is None:
         raise NotFound("No such team among yours.", code="team_not_found")
     return team
+
+
+def team_for_manager(*, user: User, team_id: int) -> Team:
+    """The team, for whoever manages its memberships: its leads and its organisation's admins
+    (the one guard of inviting, changing roles and removing people). Its other members are told
+    it is not theirs to manage (403); anyone else cannot tell it exists (404); an archived team
+    has nobody to manage (409)."""
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise NotFound("No such team among yours.", code="team_not_found")
+    if not (
+        user.organisation_id == team.organisation_id
+        and is_organisation_admin(user=user, organisation_id=team.organisation_id)
+    ):
+        role = Membership.objects.filter(team=team, user=user).values_list("role", flat=True).first()
+        if role is None:
+            raise NotFound("No such team among yours.", code="team_not_found")
+        if role != Membership.Role.LEAD:
+            raise NotAllowed(
+                "Only the team's leads and the organisation's admins manage its people.", code="not_team_lead"
+            )
+    if team.archived_at is not None:
+        raise Conflict("The team is archived: its admins restore it first.", code="team_archived")
+    return team
+
+
+def pending_invitations(*, user: User, team_id: int) -> QuerySet[Invitation]:
+    """The team's invitations still waiting for an answer (not accepted, revoked or expired)."""
+    team = team_for_manager(user=user, team_id=team_id)
+    return _pending().filter(team=team).select_related("invited_by").order_by("-pk")
+
+
+def pending_invitation_for(*, email: str) -> Invitation | None:
+    """The newest invitation waiting for this email, whatever the team: an organisation's "yes"
+    to this person, which lets them make an account there (accounts.services, Firebase sign-in)
+    even when its email domain is not open to sign-up."""
+    return _pending().filter(email=email.strip().lower()).select_related("team__organisation").order_by("-pk").first()
+
+
+def _pending() -> QuerySet[Invitation]:
+    return Invitation.objects.filter(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
 
 
 def require_member(*, user: User, team_id: int) -> None:

@@ -11,6 +11,7 @@ from administration.models import AuditEntry
 from exercises.factories import ThemeFactory
 from exercises.models import WithheldTheme
 from reflections.factories import ReflectionFactory
+from teams.factories import MembershipFactory
 from teams.models import CoachAssignment, Team
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +125,47 @@ def test_an_admin_of_another_organisation_finds_nothing_here(organisation):
 def test_signed_out_the_page_asks_to_sign_in(organisation):
     response = Client().get(page(organisation))
     assert response.status_code == 302 and response["Location"].startswith("/coach/sign-in/")
+
+
+def test_an_admin_invites_someone_to_a_team_from_the_page(
+    admin, organisation, team, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser_of(admin).post(
+            page(organisation), {"action": "invite", "team": str(team.pk), "email": "new@example.com", "role": "lead"}
+        )
+    assert response.status_code == 302
+    assert mailoutbox[-1].to == ["new@example.com"]
+    assert AuditEntry.objects.get().action == "invitation.sent"
+
+
+def test_an_admin_makes_a_member_a_lead_from_the_page(admin, organisation, team, member):
+    response = browser_of(admin).post(
+        page(organisation), {"action": "role_change", "team": str(team.pk), "person": str(member.pk), "role": "lead"}
+    )
+    assert response.status_code == 302
+    assert member.memberships.get().role == "lead"
+
+
+def test_an_admin_removes_someone_from_a_team_on_the_page(admin, organisation, team, member):
+    response = browser_of(admin).post(
+        page(organisation), {"action": "member_remove", "team": str(team.pk), "person": str(member.pk)}
+    )
+    assert response.status_code == 302
+    assert not member.memberships.exists()
+
+
+def test_an_admin_archives_a_team_from_the_page(admin, organisation, team, member):
+    response = browser_of(admin).post(page(organisation), {"action": "team_archive", "team": str(team.pk)})
+    assert response.status_code == 302
+    team.refresh_from_db()
+    assert team.archived_at is not None and not member.memberships.exists()
+    assert "(archived)" in browser_of(admin).get(page(organisation)).content.decode()
+
+
+def test_a_team_of_another_organisation_cannot_be_managed_from_this_page(admin, organisation):
+    elsewhere = MembershipFactory().team
+    response = browser_of(admin).post(
+        page(organisation), {"action": "invite", "team": str(elsewhere.pk), "email": "x@example.com", "role": "member"}
+    )
+    assert response.status_code == 404

@@ -52,7 +52,7 @@ from pairs.models import Pair, PairAnswer
 from realtime.routing import websocket_urlpatterns
 from reflections.factories import ReflectionFactory
 from reflections.models import JournalDevice, JournalKey
-from teams.factories import CoachAssignmentFactory, MembershipFactory, TeamFactory
+from teams.factories import CoachAssignmentFactory, InvitationFactory, MembershipFactory, TeamFactory
 from teams.models import CoachAssignment, Membership
 from tests import firebase_tokens
 from tests.ws_clients import closed_with, connect, frame, fresh_channel_layer, send  # noqa: F401
@@ -148,6 +148,16 @@ EXPECTED = {
     ("api/v1/teams/<id:team_id>", "GET"): TEAM_MEMBERS,
     ("api/v1/teams/<id:team_id>", "PATCH"): (401, 403, 403, 200, 404, 404, 404),
     ("api/v1/teams/<id:team_id>/feed", "GET"): TEAM_MEMBERS,
+    # Who is in the team: its leads (and the organisation's admins, last column) invite, change
+    # roles and remove people; anyone leaves (the owner here), but not its last lead (409). The
+    # member in the path is the owner; an invitation is accepted by the one it was sent to.
+    ("api/v1/teams/<id:team_id>/invitations", "GET"): (401, 403, 403, 200, 404, 404, 404),
+    ("api/v1/teams/<id:team_id>/invitations", "POST"): (401, 403, 403, 201, 404, 404, 404),
+    ("api/v1/invitations/<id:invitation_id>", "DELETE"): (401, 403, 403, 204, 404, 404, 404),
+    ("api/v1/invitations/accept", "POST"): (401, 200, 200, 200, 403, 403, 200),
+    ("api/v1/teams/<id:team_id>/members/<id:user_id>", "PATCH"): (401, 403, 403, 200, 404, 404, 404),
+    ("api/v1/teams/<id:team_id>/members/<id:user_id>", "DELETE"): (401, 204, 403, 204, 404, 404, 404),
+    ("api/v1/teams/<id:team_id>/leave", "POST"): (401, 204, 204, 409, 404, 404, 404),
     # Team health: the team's lead only (coaches see it in insights).
     ("api/v1/teams/<id:team_id>/health", "GET"): (401, 403, 403, 200, 404, 404, 404),
     # "Leave it with me". The orphan is the owner's: open for claim, claimed by the owner for
@@ -261,6 +271,8 @@ EXPECTED = {
     # Anonymous holds the owner's credentials, and the owner is no coach: refused at sign-in.
     ("coach/sign-in/", "POST"): (403,) + (TO_DASHBOARD,) * 6,
     ("coach/sign-in/", "PUT"): (200,) + (TO_DASHBOARD,) * 6,
+    # The organisation's account (a Firebase ID token): the same, the owner's token refused.
+    ("coach/sign-in/firebase/", "POST"): (403,) + (TO_DASHBOARD,) * 6,
     ("coach/sign-out/", "POST"): (TO_SIGN_IN,) * 7,
     ("coach/organisations/<id:organisation_id>/", "GET"): (TO_SIGN_IN, 403, 403, 403, 200, 403, 403),
     # The organisation admins' page, beside it: the same rule as their API (the last column).
@@ -307,11 +319,20 @@ ORGANISATION_ADMIN = {
     ("api/v1/acknowledgements", "POST"): 201,
     ("api/v1/pairs", "POST"): 201,
     ("api/v1/teams/join", "POST"): 200,
+    # Managing every team's people: invitations, roles, removal (never leaving: in no team).
+    ("api/v1/teams/<id:team_id>/invitations", "GET"): 200,
+    ("api/v1/teams/<id:team_id>/invitations", "POST"): 201,
+    ("api/v1/invitations/<id:invitation_id>", "DELETE"): 204,
+    ("api/v1/invitations/accept", "POST"): 200,
+    ("api/v1/teams/<id:team_id>/members/<id:user_id>", "PATCH"): 200,
+    ("api/v1/teams/<id:team_id>/members/<id:user_id>", "DELETE"): 204,
     ("api/v1/teams/<id:team_id>/agreements", "GET"): 200,
     ("api/v1/agreements/<id:agreement_id>", "GET"): 200,
     ("api/v1/agreements/<id:agreement_id>/comments", "POST"): 201,
     ("api/v1/agreements/<id:agreement_id>/versions", "POST"): 403,
     ("api/v1/agreements/<id:agreement_id>/adopt", "POST"): 403,
+    # The web pages' home takes the admin of one organisation to its page.
+    ("coach/", "GET"): (302, "/coach/organisations/{organisation_id}/admin/"),
 }
 EXPECTED = {key: (*row, ORGANISATION_ADMIN.get(key, row[5])) for key, row in EXPECTED.items()}
 
@@ -349,6 +370,7 @@ class World:
     coach_assignment: CoachAssignment
     second_admin: object
     calendar_secret: str = ""
+    invitation: object = None
 
     @property
     def owner(self):
@@ -366,6 +388,8 @@ class World:
             "organisation_id": self.organisation.pk,
             "assignment_id": self.coach_assignment.pk,
             "admin_id": self.second_admin.pk,
+            "user_id": self.owner.pk,
+            "invitation_id": self.invitation.pk,
             "token": self.device.token,
             "nudge_id": self.nudge.pk,
             "slug": self.solo.slug,
@@ -447,6 +471,7 @@ def build_world() -> World:
         calendar_secret=calendar_secret_reset(user=owner),
         coach_assignment=coach_assignment,
         second_admin=OrganisationAdminFactory(user__organisation=organisation).user,
+        invitation=InvitationFactory(team=team, email="invitee@org-a.example"),
     )
 
 
@@ -552,6 +577,13 @@ def _credential_holder(world: World, role: str):
     return world.people[role] or world.owner
 
 
+def _invited(world: World, role: str) -> str:
+    """The token of an invitation to the team for this role's person."""
+    token = f"matrix-invitation-of-the-{role}"
+    InvitationFactory(team=world.team, email=_credential_holder(world, role).email.lower(), token=token)
+    return token
+
+
 def _new(**fields) -> dict:
     return {"client_id": str(uuid.uuid4()), **fields}
 
@@ -589,6 +621,9 @@ BODIES = {
     },
     ("api/v1/teams/join", "POST"): lambda w, role: {"code": w.team.join_code},
     ("api/v1/teams/<id:team_id>", "PATCH"): lambda w, role: {"members_facilitate": True},
+    ("api/v1/teams/<id:team_id>/invitations", "POST"): lambda w, role: {"email": f"new.{role}@org-a.example"},
+    ("api/v1/invitations/accept", "POST"): lambda w, role: {"token": _invited(w, role)},
+    ("api/v1/teams/<id:team_id>/members/<id:user_id>", "PATCH"): lambda w, role: {"role": "lead"},
     ("api/v1/teams/<id:team_id>/orphans", "POST"): lambda w, role: _new(title="Nobody owns the on-call rota"),
     ("api/v1/orphans/<id:orphan_id>/done", "POST"): lambda w, role: {"note": "Fixed the flaky step"},
     ("api/v1/teams/<id:team_id>/agreements", "POST"): lambda w, role: _new(kind="purpose", text="Why we are here"),
@@ -628,6 +663,11 @@ BODIES = {
     ("coach/sign-in/", "POST"): lambda w, role: {
         "username": _credential_holder(w, role).email,
         "password": DEFAULT_PASSWORD,
+    },
+    ("coach/sign-in/firebase/", "POST"): lambda w, role: {
+        "id_token": firebase_tokens.id_token(
+            uid=f"matrix-{_credential_holder(w, role).pk}", email=_credential_holder(w, role).email
+        )
     },
 }
 
@@ -738,7 +778,7 @@ def test_each_person_gets_exactly_what_the_table_allows_and_nothing_private_of_t
     expected_row = EXPECTED.get((route, method))
     if expected_row is None:
         pytest.fail(f"{method} /{route} is not in the authorisation table: say who may call it.")
-    if route == "api/v1/auth/firebase":
+    if route in ("api/v1/auth/firebase", "coach/sign-in/firebase/"):
         request.getfixturevalue("firebase")
     world = build_world()
     PREPARE.get((route, method), lambda w: None)(world)

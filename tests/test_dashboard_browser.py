@@ -119,3 +119,32 @@ def test_the_coach_sees_each_teams_health_drawn_from_the_published_weeks(demo_wo
     OUTPUT.mkdir(exist_ok=True)
     health.screenshot(path=OUTPUT / "coach-dashboard-team-health.png")
     assert (OUTPUT / "coach-dashboard-team-health.png").stat().st_size > 10_000
+
+
+def test_the_demo_admin_runs_the_organisation_from_their_page(demo_world, live_server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/coach/")
+    page.fill("input[name=username]", "admin@demo.test")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#teams")  # signed in, the admin lands on the organisation's page
+    assert page.url.endswith("/admin/")
+    assert {"North", "South", "East"} <= set(page.locator("#teams tbody td:first-child").all_inner_texts())
+
+    page.fill('input[aria-label="New team\'s name"]', "Platform")
+    page.click("#teams > form.row button")
+    page.wait_for_selector("#teams tbody td:text-is('Platform')")
+    north = page.locator("#people details", has_text="North")
+    north.locator("summary").click()
+    north.locator("input[type=email]").fill("newcomer@demo.test")
+    north.locator("form.row").last.locator("button").click()
+    page.wait_for_selector("#audit td:text-is('invitation.sent')")
+    assert page.locator("#audit td:text-is('team.created')").count() == 1
+
+    page.fill("textarea[name=domains]", "demo.test\nnot a domain")  # refused, and the page says why
+    page.click("#settings button[type=submit]")
+    assert "is not an email domain" in page.locator("[role=alert]").inner_text()
+    assert "member1@demo.test" in page.content()  # who is in which team, by email
+    assert "SECRET" not in page.content() and "mood" not in page.content().lower()
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=OUTPUT / "organisation-admin.png", full_page=True)

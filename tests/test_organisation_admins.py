@@ -200,6 +200,7 @@ def test_an_admin_lists_the_teams_with_their_size_and_leads(client_for, admin, o
             "people": 2,
             "leads": [{"id": lead.pk, "email": lead.email}],
             "created_at": body[0]["created_at"],
+            "archived_at": None,
         }
     ]
 
@@ -314,3 +315,85 @@ def test_the_audit_log_of_another_organisation_stays_there(client_for, admin, or
 def test_a_tampered_audit_cursor_is_refused(client_for, admin, organisation):
     refused = client_for(admin).get(url(organisation, "/audit"), {"cursor": str(uuid.uuid4())})
     assert (refused.status_code, error_codes(refused)) == (400, [("cursor", "invalid_cursor")])
+
+
+# Archiving a team
+
+
+def archive(client, organisation, team, archived: bool = True):
+    return client.patch(url(organisation, f"/teams/{team.pk}"), {"archived": archived}, format="json")
+
+
+def test_an_archived_team_has_nobody_in_it_and_nobody_sees_it(client_for, admin, organisation, team, lead, member):
+    response = archive(client_for(admin), organisation, team)
+    assert response.status_code == 200 and response.json()["archived_at"] is not None
+    assert client_for(member).get(f"/api/v1/teams/{team.pk}").status_code == 404
+    assert client_for(member).get("/api/v1/teams").json()["results"] == []
+    entry = AuditEntry.objects.get(action="team.archived")
+    assert (entry.subject, entry.detail) == (team.name, {"people": 2})
+
+
+def test_nobody_joins_an_archived_team_with_its_code(client_for, admin, organisation, team, colleague):
+    archive(client_for(admin), organisation, team)
+    refused = client_for(colleague).post("/api/v1/teams/join", {"code": team.join_code}, format="json")
+    assert (refused.status_code, error_codes(refused)) == (404, [(None, "team_not_found")])
+
+
+def test_an_archived_teams_pending_invitations_stop_working(
+    client_for, admin, organisation, team, mailoutbox, django_capture_on_commit_callbacks
+):
+    client = client_for(admin)
+    with django_capture_on_commit_callbacks(execute=True):  # the link is mailed once the invitation is stored
+        client.post(
+            f"/api/v1/teams/{team.pk}/invitations", {"email": "new@example.com", "role": "member"}, format="json"
+        )
+    archive(client, organisation, team)
+    token = mailoutbox[-1].body.rsplit("/invitations/", 1)[1].split()[0]
+    newcomer = UserFactory(organisation=organisation, email="new@example.com")
+    refused = client_for(newcomer).post("/api/v1/invitations/accept", {"token": token}, format="json")
+    assert (refused.status_code, error_codes(refused)) == (409, [(None, "invitation_revoked")])
+    assert not newcomer.memberships.exists()
+
+
+def test_nobody_is_invited_to_an_archived_team(client_for, admin, organisation, team):
+    archive(client_for(admin), organisation, team)
+    refused = client_for(admin).post(
+        f"/api/v1/teams/{team.pk}/invitations", {"email": "new@example.com", "role": "member"}, format="json"
+    )
+    assert (refused.status_code, error_codes(refused)) == (409, [(None, "team_archived")])
+
+
+def test_an_archived_team_is_not_rolled_up_for_the_weeks_after(client_for, admin, organisation, team, member):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from common.weeks import monday_of
+    from insights.models import TeamWeek
+    from insights.services import insights_roll_up
+
+    Team.objects.filter(pk=team.pk).update(created_at=timezone.now() - timedelta(weeks=4))
+    archive(client_for(admin), organisation, team)
+    Team.objects.filter(pk=team.pk).update(archived_at=timezone.now() - timedelta(weeks=3))
+    last_week = monday_of(timezone.now().date()) - timedelta(weeks=1)
+    insights_roll_up(week_start=last_week)
+    assert not TeamWeek.objects.filter(team=team, week_start=last_week).exists()
+
+
+def test_a_restored_team_starts_again_empty_and_takes_invitations(client_for, admin, organisation, team, member):
+    client = client_for(admin)
+    archive(client, organisation, team)
+    restored = archive(client, organisation, team, archived=False)
+    assert restored.json()["archived_at"] is None and restored.json()["people"] == 0
+    invited = client.post(
+        f"/api/v1/teams/{team.pk}/invitations", {"email": member.email, "role": "lead"}, format="json"
+    )
+    assert invited.status_code == 201
+    assert [action for action, _ in audited(organisation)][-3:] == ["team.archived", "team.restored", "invitation.sent"]
+
+
+def test_archiving_twice_changes_nothing_more(client_for, admin, organisation, team):
+    client = client_for(admin)
+    first = archive(client, organisation, team).json()["archived_at"]
+    assert archive(client, organisation, team).json()["archived_at"] == first
+    assert AuditEntry.objects.filter(action="team.archived").count() == 1

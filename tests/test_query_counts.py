@@ -7,8 +7,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.factories import OrganisationDomainFactory
 from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
 from acknowledgements.models import Acknowledgement
+from administration.factories import OrganisationAdminFactory
+from administration.services import audit_record
 from agreements.factories import AgreementFactory, CommentFactory, VersionFactory
 from agreements.services import agreement_adopt
 from commitments.services import commitment_done, commitment_make
@@ -21,7 +24,8 @@ from orphans.services import orphan_claim, orphan_post
 from pairs.factories import PairExerciseFactory, PairFactory
 from pairs.models import Pair, PairAnswer
 from reflections.factories import ReflectionFactory
-from teams.factories import MembershipFactory, TeamFactory
+from teams.factories import CoachAssignmentFactory, MembershipFactory, TeamFactory
+from teams.models import Membership
 from tests.test_session_history import held
 from tests.test_team_health import AFTER, MONDAY, answer, at, check_in
 
@@ -294,3 +298,61 @@ def test_a_teams_facilitator_rota(client_for, lead, member, team):
             Connection.objects.create(session=session, user=membership.user, channel_name=f"rota.{session.pk}")
 
     grows_flat(client_for(member), f"/api/v1/teams/{team.pk}/rota", add, 3)
+
+
+# The organisation admins' lists: the same few queries however big the organisation.
+
+
+@pytest.fixture
+def organisation_admin(organisation):
+    return OrganisationAdminFactory(user__organisation=organisation).user
+
+
+def test_an_organisations_settings(client_for, organisation_admin, organisation):
+    grows_flat(
+        client_for(organisation_admin),
+        f"/api/v1/organisations/{organisation.pk}",
+        lambda n: (
+            [OrganisationDomainFactory(organisation=organisation) for _ in range(n)] + ThemeFactory.create_batch(n)
+        ),
+        6,
+    )
+
+
+def test_an_organisations_teams(client_for, organisation_admin, organisation):
+    def add(n):
+        for team in TeamFactory.create_batch(n, organisation=organisation):
+            MembershipFactory(team=team, role=Membership.Role.LEAD)
+            MembershipFactory(team=team)
+
+    grows_flat(client_for(organisation_admin), f"/api/v1/organisations/{organisation.pk}/teams", add, 6)
+
+
+def test_a_teams_members_for_its_organisations_admin(client_for, organisation_admin, organisation, team):
+    grows_flat(
+        client_for(organisation_admin),
+        f"/api/v1/organisations/{organisation.pk}/teams/{team.pk}/members",
+        lambda n: MembershipFactory.create_batch(n, team=team),
+        5,
+    )
+
+
+def test_an_organisations_coaches(client_for, organisation_admin, organisation):
+    grows_flat(
+        client_for(organisation_admin),
+        f"/api/v1/organisations/{organisation.pk}/coaches",
+        lambda n: CoachAssignmentFactory.create_batch(n, organisation=organisation),
+        4,
+    )
+
+
+def test_an_organisations_audit_log(client_for, organisation_admin, organisation):
+    grows_flat(
+        client_for(organisation_admin),
+        f"/api/v1/organisations/{organisation.pk}/audit",
+        lambda n: [
+            audit_record(organisation_id=organisation.pk, actor=organisation_admin, action="team.created", subject="T")
+            for _ in range(n)
+        ],
+        4,
+    )

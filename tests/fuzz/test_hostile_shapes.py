@@ -28,7 +28,7 @@ from nudges.models import Device, Nudge
 from orphans.models import Orphan
 from pairs.models import Pair
 from reflections.models import JournalDevice, Reflection
-from teams.models import CoachAssignment
+from teams.models import CoachAssignment, Invitation
 
 ODD_TEXT = ["²", "٣", "-1", "0", "9" * 30, "9" * 5000, "1' OR 1=1", "1e3", " ", "\u202e1", "\x00"]
 CURSORS = [
@@ -64,6 +64,8 @@ def _real_parameters(member: User) -> dict[str, str]:
         "agreement_id": first(Agreement.objects.filter(team=team)),
         "commitment_id": first(Commitment.objects.filter(volunteer=member)),
         "device_id": first(JournalDevice.objects.filter(author=member)),
+        "user_id": str(member.pk),
+        "invitation_id": first(Invitation.objects.filter(team=team)),
         "slug": Exercise.objects.order_by("pk").values_list("slug", flat=True).first() or "x",
         "token": Device.objects.filter(user=member).values_list("token", flat=True).first() or "x",
         "kind": "heart",
