@@ -4,6 +4,7 @@ read only (it is the organisations' record, not ours to edit)."""
 from django.contrib import admin
 
 from administration.models import AuditEntry, OrganisationAdmin
+from common.admin import ReadOnlyAdmin
 
 
 @admin.register(OrganisationAdmin)
@@ -14,16 +15,8 @@ class OrganisationAdminAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "organisation", "action", "actor_id"]  # the subject (a name, an email) on its page
     list_filter = ["action"]
     list_select_related = ["organisation"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    deletable = False

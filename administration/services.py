@@ -250,3 +250,10 @@ def coach_unassign(*, by: User, organisation_id: int, assignment_id: int) -> Non
         subject=assignment.coach.email,
         detail={"team": assignment.team.name if assignment.team else None},
     )
+
+
+def audit_forget(*, email: str) -> None:
+    """An erased person's address leaves the audit log's subjects: the entries stay (what was done
+    to the organisation's set-up), naming nobody (erasure, privacy.services)."""
+    for entry in AuditEntry.objects.filter(subject__icontains=email):
+        AuditEntry.objects.filter(pk=entry.pk).update(subject=entry.subject.replace(email, "(erased)"))

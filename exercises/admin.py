@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from common.admin import ReadOnlyAdmin
 from exercises.models import CatalogueRevision, ContentPackLoad, Exercise, Step, Theme
 from exercises.services import catalogue_changed, practices_rebuild
 
@@ -46,14 +47,10 @@ class ExerciseAdmin(CatalogueAdmin):
 
 
 @admin.register(CatalogueRevision)
-class CatalogueRevisionAdmin(admin.ModelAdmin):
+class CatalogueRevisionAdmin(ReadOnlyAdmin):
+    """Versions are made by changing the catalogue."""
+
     list_display = ["id", "cause", "changed_at"]
-
-    def has_add_permission(self, request):
-        return False  # versions are made by changing the catalogue
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ContentPackLoad)

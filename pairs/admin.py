@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from common.admin import ReadOnlyAdmin
 from pairs.models import Pair
 
 
 @admin.register(Pair)
-class PairAdmin(admin.ModelAdmin):
+class PairAdmin(ReadOnlyAdmin):
     """Who was paired with whom and where it stands, for support: read-only, and never what
     the two wrote to each other (no answers, no note)."""
 
@@ -13,9 +14,3 @@ class PairAdmin(admin.ModelAdmin):
     list_select_related = ["exercise"]
     fields = ["inviter", "partner", "exercise", "status", "created_at", "expires_at", "responded_at", "completed_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

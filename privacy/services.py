@@ -17,9 +17,11 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.models import User
 from accounts.services import firebase_confirm, sign_out_everywhere
 from accounts.sign_in import password_confirm
+from administration.services import audit_forget
 from common.errors import Invalid
 from group_sessions.services import facilitated_sessions_end
 from orphans.services import orphan_claims_release
+from teams.services import invitations_forget
 
 
 @sensitive_variables("password")
@@ -68,6 +70,8 @@ def account_erase(*, user: User) -> None:
     orphan_claims_release(user=user)
     facilitated_sessions_end(user=user)
     sign_out_everywhere(user=user)
+    invitations_forget(email=user.email)
+    audit_forget(email=user.email)
     user.delete()
 
 

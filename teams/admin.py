@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from common.admin import ReadOnlyAdmin
 from teams.models import CoachAssignment, Invitation, Membership, Team
 
 
@@ -29,16 +30,10 @@ class CoachAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdmin):
     """Read-only: invitations are sent and revoked through the API, which audits them."""
 
     list_display = ["email", "team", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
     list_select_related = ["team"]
     search_fields = ["email"]
     exclude = ["token_hash"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -269,3 +269,8 @@ def _audit(*, by: User, action: str, team: Team, email: str, role: str) -> None:
         subject=f"{email} in {team.name}",
         detail={"role": role},
     )
+
+
+def invitations_forget(*, email: str) -> None:
+    """An erased person's address leaves the invitations sent to it (erasure, privacy.services)."""
+    Invitation.objects.filter(email=email.strip().lower()).delete()

@@ -14,6 +14,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.factories import DEFAULT_PASSWORD
+from administration.factories import OrganisationAdminFactory
+from administration.models import AuditEntry
+from administration.services import audit_record
 from events.channels import session_group
 from events.models import Event
 from group_sessions.factories import ConnectionFactory, GroupSessionFactory
@@ -24,7 +27,8 @@ from orphans.models import Activity, Orphan
 from orphans.services import orphan_claim, orphan_claims_release, orphan_post, orphan_release
 from privacy.services import rows_referring_to
 from privacy.tasks import carry_out_erasures
-from teams.models import Membership
+from teams.factories import InvitationFactory
+from teams.models import Invitation, Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +218,19 @@ def test_handing_back_leaves_done_orphans_and_others_claims_alone(member, teamma
     orphan_claim(user=teammate, orphan_id=theirs.pk)
     assert orphan_claims_release(user=member) == [claimed.pk]
     assert Orphan.objects.get(pk=theirs.pk).claimed_by == teammate
+
+
+def test_an_erased_persons_address_leaves_invitations_and_the_audit_log(
+    client_for, member, team, django_capture_on_commit_callbacks
+):
+    admin = OrganisationAdminFactory(user__organisation=team.organisation).user
+    InvitationFactory(team=team, email=member.email)
+    audit_record(
+        organisation_id=team.organisation_id,
+        actor=admin,
+        action="membership.removed",
+        subject=f"{member.email} in {team.name}",
+    )
+    erase(client_for, member, django_capture_on_commit_callbacks)
+    assert not Invitation.objects.filter(email=member.email).exists()
+    assert AuditEntry.objects.get().subject == f"(erased) in {team.name}"
