@@ -120,7 +120,6 @@ class Administration(LoginRequiredMixin, View):
 
 
 def _page(request, organisation, *, error: str = "", status: int = 200):
-    organisation.refresh_from_db()
     context = {
         "settings": organisation_settings(organisation=organisation),
         "teams": organisation_teams(organisation=organisation),
