@@ -11,6 +11,7 @@ from administration.selectors import organisation_for_admin, organisation_team
 from common.errors import Conflict, Invalid, NotFound
 from exercises.models import Theme, WithheldTheme
 from exercises.services import catalogue_changed
+from group_sessions.services import sessions_evict
 from teams.models import CoachAssignment, Invitation, Membership, Team
 
 # The organisation's k: never below the floor (issue: coach insights), and a ceiling past which
@@ -193,7 +194,9 @@ def _team_archive(*, by: User, team: Team, archived: bool) -> None:
     team.save(update_fields=["archived_at"])
     detail = {}
     if archived:
-        detail["people"] = Membership.objects.filter(team=team).delete()[0]
+        leaving = Membership.objects.filter(team=team)
+        sessions_evict(user_ids=list(leaving.values_list("user_id", flat=True)), team_id=team.pk)
+        detail["people"] = leaving.delete()[0]
         Invitation.objects.filter(team=team, accepted_at=None, revoked_at=None).update(revoked_at=now)
     audit_record(
         organisation_id=team.organisation_id,

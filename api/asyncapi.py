@@ -266,7 +266,7 @@ STREAM_FRAMES = {
 # What each of the consumers' CLOSE_* codes means; every one must be described (checked on build).
 CLOSE_CODES = {
     "CLOSE_UNAUTHENTICATED": "no valid credential (closed right after the accept)",
-    "CLOSE_FORBIDDEN": "signed in, but not allowed here (not in the session's team, not one of the pair)",
+    "CLOSE_FORBIDDEN": "signed in, but not allowed here (not in the session's team, not one of the pair), or no longer: one who leaves the team, is taken out of it or whose team is archived",
     "CLOSE_NO_SUCH_PATH": "no such WebSocket path",
     "CLOSE_SERVER_ERROR": "the server failed on this connection; reconnect (a room sends its snapshot again)",
 }

@@ -43,6 +43,19 @@ def _announce(session_id: int, *frames: dict) -> None:
     )
 
 
+def sessions_evict(*, user_ids: list[int], team_id: int) -> None:
+    """People no longer in the team leave its live session's room at once: its frames carry the
+    team's shares. Once the change is committed, the room is told whom to close (the realtime
+    door closes their connections, on whichever server process holds them)."""
+    live = list(
+        GroupSession.objects.filter(team_id=team_id, phase__in=GroupSession.LIVE_PHASES).values_list("pk", flat=True)
+    )
+    if live and user_ids:
+        transaction.on_commit(
+            lambda: [publish(session_group(pk), {"type": "room.evict", "user_ids": user_ids}) for pk in live]
+        )
+
+
 def _deadline_for(step: Step | None):
     return timezone.now() + timedelta(seconds=step.seconds) if step and step.seconds else None
 

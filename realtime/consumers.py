@@ -305,6 +305,12 @@ class RoomConsumer(RealtimeConsumer):
     async def room_frame(self, message):
         await self.send_frame(message["frame"])
 
+    async def room_evict(self, message):
+        """Someone here left the team (or was taken out): their connection closes, as a stranger's
+        would be refused."""
+        if self.user.pk in message["user_ids"]:
+            await self.close(code=CLOSE_FORBIDDEN)
+
 
 class SessionRoomConsumer(RoomConsumer):
     """/ws/v1/sessions/{id}/: the room of one live group session, for the team's members."""

@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts.models import User
 from administration.services import audit_record
 from common.errors import Conflict, Invalid, NotAllowed, NotFound
+from group_sessions.services import sessions_evict
 from teams.models import JOIN_CODE_ALPHABET, CoachAssignment, Invitation, Membership, Team
 from teams.selectors import team_for_manager
 
@@ -221,6 +222,7 @@ def membership_remove(*, by: User, team_id: int, user_id: int) -> None:
     membership = _membership(team=team, user_id=user_id)
     _keep_a_lead(membership, staying=False)
     membership.delete()
+    sessions_evict(user_ids=[user_id], team_id=team.pk)
     _audit(by=by, action="membership.removed", team=team, email=membership.user.email, role=membership.role)
 
 
@@ -234,6 +236,7 @@ def team_leave(*, user: User, team_id: int) -> None:
     team = _locked(membership.team)
     _keep_a_lead(membership, staying=False)
     membership.delete()
+    sessions_evict(user_ids=[user.pk], team_id=team.pk)
     _audit(by=user, action="membership.left", team=team, email=user.email, role=membership.role)
 
 

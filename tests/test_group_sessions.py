@@ -9,6 +9,8 @@ from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 from rest_framework.test import APIClient
 
+from administration.factories import OrganisationAdminFactory
+from administration.services import team_change
 from common.errors import Conflict
 from events.models import Event
 from exercises.factories import ExerciseFactory, StepFactory
@@ -16,8 +18,9 @@ from exercises.models import Exercise, Step
 from group_sessions.models import GroupSession
 from group_sessions.services import session_advance, session_start
 from teams.factories import MembershipFactory
+from teams.services import membership_remove, team_leave
 from tests.conftest import error_codes
-from tests.ws_clients import closed_with, connect, frame, frame_of, fresh_channel_layer, send  # noqa: F401
+from tests.ws_clients import closed_after_frames, closed_with, connect, frame, frame_of, fresh_channel_layer, send  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_channel_layer")]
 
@@ -179,6 +182,31 @@ async def test_a_member_joining_gets_the_snapshot_with_themselves_present(live, 
     assert member.pk in [person["id"] for person in snapshot["present"]]
     assert [s["kind"] for s in snapshot["exercise"]["steps"]] == ["timer", "share", "checkin", "reflect"]
     await communicator.disconnect()
+
+
+async def test_someone_taken_out_of_the_team_leaves_its_live_room_at_once(live, lead, member, teammate):
+    member_room, _ = await joined(live, member)
+    teammate_room, _ = await joined(live, teammate)
+    await sync_to_async(membership_remove)(by=lead, team_id=live.team_id, user_id=member.pk)
+    assert await closed_after_frames(member_room) == 4403
+    await send(teammate_room, {"type": "ping"})
+    assert (await frame_of(teammate_room, "pong"))["type"] == "pong"  # the others stay
+    await teammate_room.disconnect()
+
+
+async def test_archiving_the_team_closes_its_live_room_for_everyone(live, lead, member):
+    admin = await sync_to_async(lambda: OrganisationAdminFactory(user__organisation=live.team.organisation).user)()
+    rooms = [(await joined(live, person))[0] for person in (lead, member)]
+    await sync_to_async(team_change)(
+        by=admin, organisation_id=live.team.organisation_id, team_id=live.team_id, archived=True
+    )
+    assert [await closed_after_frames(room_) for room_ in rooms] == [4403, 4403]
+
+
+async def test_someone_who_leaves_the_team_leaves_its_live_room(live, teammate):
+    room_of_teammate, _ = await joined(live, teammate)
+    await sync_to_async(team_leave)(user=teammate, team_id=live.team_id)
+    assert await closed_after_frames(room_of_teammate) == 4403
 
 
 async def test_the_facilitator_steps_everyone_through(live, lead, member):

@@ -32,6 +32,14 @@ async def closed_with(communicator: WebsocketCommunicator) -> int:
     return output["code"]
 
 
+async def closed_after_frames(communicator: WebsocketCommunicator) -> int:
+    """The close code, passing over the frames sent before it (presence, progress…)."""
+    while True:
+        output = await communicator.receive_output(timeout=WAIT)
+        if output["type"] == "websocket.close":
+            return output["code"]
+
+
 async def frame(communicator: WebsocketCommunicator, *, skip: tuple[str, ...] = ("heartbeat",)) -> dict:
     while True:
         received = json.loads(await communicator.receive_from(timeout=WAIT))
