@@ -6,7 +6,9 @@ from django.forms.models import model_to_dict
 
 from accounts.models import User
 from acknowledgements.models import Acknowledgement, Reaction, Report
+from administration.models import AuditEntry, OrganisationAdmin
 from agreements.models import Comment, Version
+from chat.models import Channel
 from commitments.models import Commitment
 from events.models import Event
 from exercises.models import Run
@@ -18,7 +20,7 @@ from pairs.models import Pair, PairAnswer
 from reflections.formats import EXPORT_DESCRIPTION
 from reflections.models import JournalDevice, JournalKey, Reflection
 from reflections.selectors import reflection_body
-from teams.models import CoachAssignment, Membership
+from teams.models import CoachAssignment, Invitation, Membership
 
 
 def _rows(queryset, *, exclude=()) -> list[dict]:
@@ -44,6 +46,13 @@ def account_export(*, user: User) -> dict:
             "firebase_uid": user.firebase_uid,
         },
         "memberships": _rows(Membership.objects.filter(user=user)),
+        # Invitations keep only their link's hash: nothing in them opens anything.
+        "invitations_received": _rows(Invitation.objects.filter(email=user.email.lower()), exclude=["token_hash"]),
+        "invitations_sent": _rows(Invitation.objects.filter(invited_by=user), exclude=["token_hash"]),
+        "organisations_administered": _rows(OrganisationAdmin.objects.filter(user=user)),
+        "administration_done": _rows(AuditEntry.objects.filter(actor=user)),
+        # A chat channel's webhook address is the team's secret, not the person's.
+        "chat_channels_connected": _rows(Channel.objects.filter(connected_by=user), exclude=["url_ciphertext"]),
         "coach_assignments": _rows(CoachAssignment.objects.filter(coach=user)),
         "runs": _rows(Run.objects.filter(user=user)),
         "reflections": [

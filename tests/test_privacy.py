@@ -1,5 +1,6 @@
 """Privacy rights: a person can take everything out, and can erase it all."""
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -12,6 +13,9 @@ from accounts.factories import DEFAULT_PASSWORD
 from accounts.models import User
 from acknowledgements.factories import AcknowledgementFactory, ReactionFactory
 from acknowledgements.models import Acknowledgement
+from administration.factories import OrganisationAdminFactory
+from administration.services import audit_record
+from chat.factories import ChannelFactory
 from commitments.services import commitment_make
 from exercises.factories import RunFactory
 from group_sessions.factories import ConnectionFactory, GroupSessionFactory
@@ -26,6 +30,7 @@ from privacy.services import rows_referring_to
 from privacy.tasks import carry_out_erasures
 from reflections.factories import ReflectionFactory
 from reflections.models import Reflection
+from teams.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +161,21 @@ def test_erased_tokens_no_longer_work(client_for, member):
 
 def test_erasure_is_not_for_anonymous(anonymous):
     assert anonymous.delete("/api/v1/me").status_code == 401
+
+
+def test_the_export_holds_my_invitations_and_what_i_did_as_an_admin(client_for, member, team):
+    InvitationFactory(team=team, email=member.email)
+    OrganisationAdminFactory(user=member, organisation=team.organisation)
+    audit_record(organisation_id=team.organisation_id, actor=member, action="team.created", subject="Platform")
+    body = client_for(member).get("/api/v1/me/export").json()
+    assert [row["email"] for row in body["invitations_received"]] == [member.email.lower()]
+    assert "token_hash" not in body["invitations_received"][0]
+    assert len(body["organisations_administered"]) == 1
+    assert [row["subject"] for row in body["administration_done"]] == ["Platform"]
+
+
+def test_the_export_never_holds_a_chat_channels_webhook(client_for, lead, team):
+    ChannelFactory(team=team, connected_by=lead)
+    body = client_for(lead).get("/api/v1/me/export").json()
+    assert body["chat_channels_connected"] and "url_ciphertext" not in body["chat_channels_connected"][0]
+    assert "hooks.slack.com/services" not in json.dumps(body)
