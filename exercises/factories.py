@@ -61,3 +61,12 @@ class RunFactory(factory.django.DjangoModelFactory):
         """A run made completed, at any date, is counted as run_complete counts one."""
         if create and run.completed_at is not None:
             practice_rebuild(user=run.user)
+
+
+def group_exercise(*kinds: str, **fields) -> Exercise:
+    """A group exercise whose steps are of these kinds, in order (a prompt, a share and a reflect
+    step if none are named); a timer step lasts a minute."""
+    exercise = ExerciseFactory(mode=Exercise.Mode.GROUP, steps=[], **fields)
+    for position, kind in enumerate(kinds or (Step.Kind.PROMPT, Step.Kind.SHARE, Step.Kind.REFLECT), 1):
+        StepFactory(exercise=exercise, position=position, kind=kind, seconds=60 if kind == Step.Kind.TIMER else None)
+    return exercise

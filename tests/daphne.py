@@ -1,6 +1,8 @@
 """Real Daphne processes on loopback (started as `make run` starts them, through config.server),
 for the scaled tests and the benchmarks."""
 
+import asyncio
+import json
 import os
 import resource
 import socket
@@ -11,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+from rest_framework_simplejwt.tokens import AccessToken
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,3 +76,16 @@ def daphne_processes(count: int, *, env: dict, log_dir: Path | None = None, opti
             process.terminate()
         for _, process in servers:
             process.wait(timeout=10)
+
+
+def token(user) -> str:
+    """An access token for `user`, as a phone sends it."""
+    return str(AccessToken.for_user(user))
+
+
+async def next_frame(ws, kind: str, *, wait: float = 10) -> dict:
+    """The next frame of this type on a real WebSocket, passing over others."""
+    while True:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), wait))
+        if frame["type"] == kind:
+            return frame

@@ -13,7 +13,7 @@ from referencing.jsonschema import DRAFT7
 from rest_framework.test import APIClient
 
 from events.types import EVENT_TYPES
-from exercises.factories import ExerciseFactory, StepFactory
+from exercises.factories import group_exercise
 from exercises.models import Exercise, Step
 from group_sessions.services import session_start
 from realtime.consumers import EventStreamConsumer, SessionRoomConsumer
@@ -67,11 +67,8 @@ def quick_heartbeats(settings):
     settings.REALTIME_HEARTBEAT_SECONDS = 0.05
 
 
-def group_exercise() -> Exercise:
-    exercise = ExerciseFactory(mode=Exercise.Mode.GROUP, steps=[])
-    for position, (kind, seconds) in enumerate([(Step.Kind.TIMER, 60), (Step.Kind.SHARE, None)], 1):
-        StepFactory(exercise=exercise, position=position, kind=kind, seconds=seconds)
-    return exercise
+def timed_share_exercise() -> Exercise:
+    return group_exercise(Step.Kind.TIMER, Step.Kind.SHARE)
 
 
 def http(user) -> APIClient:

@@ -38,8 +38,8 @@ from agreements.models import Agreement
 from chat.factories import ChannelFactory
 from commitments.models import Commitment
 from events.services import events_record
-from exercises.factories import ExerciseFactory, RunFactory, StepFactory
-from exercises.models import Exercise, Step
+from exercises.factories import ExerciseFactory, RunFactory, group_exercise
+from exercises.models import Exercise
 from group_sessions.calendar import calendar_secret_reset
 from group_sessions.factories import GroupSessionFactory
 from group_sessions.models import GroupSession, SessionSeries
@@ -399,13 +399,6 @@ class World:
             "acknowledgement_id": self.acknowledgement.pk,
             "kind": "heart",
         }
-
-
-def group_exercise() -> Exercise:
-    exercise = ExerciseFactory(mode=Exercise.Mode.GROUP, steps=[])
-    for position, kind in enumerate([Step.Kind.PROMPT, Step.Kind.SHARE, Step.Kind.REFLECT], 1):
-        StepFactory(exercise=exercise, position=position, kind=kind)
-    return exercise
 
 
 def build_world() -> World:

@@ -13,7 +13,7 @@ from administration.factories import OrganisationAdminFactory
 from administration.services import team_change
 from common.errors import Conflict
 from events.models import Event
-from exercises.factories import ExerciseFactory, StepFactory
+from exercises.factories import ExerciseFactory, group_exercise
 from exercises.models import Exercise, Step
 from group_sessions.models import GroupSession
 from group_sessions.services import session_advance, session_start
@@ -25,13 +25,8 @@ from tests.ws_clients import closed_after_frames, closed_with, connect, frame, f
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_channel_layer")]
 
 
-def group_exercise() -> Exercise:
-    exercise = ExerciseFactory(mode=Exercise.Mode.GROUP, steps=[])
-    for position, (kind, seconds) in enumerate(
-        [(Step.Kind.TIMER, 60), (Step.Kind.SHARE, None), (Step.Kind.CHECKIN, None), (Step.Kind.REFLECT, None)], 1
-    ):
-        StepFactory(exercise=exercise, position=position, kind=kind, seconds=seconds)
-    return exercise
+def session_exercise() -> Exercise:
+    return group_exercise(Step.Kind.TIMER, Step.Kind.SHARE, Step.Kind.CHECKIN, Step.Kind.REFLECT)
 
 
 def http(user) -> APIClient:
@@ -41,7 +36,9 @@ def http(user) -> APIClient:
 
 
 def start(lead, team) -> GroupSession:
-    session, _ = session_start(lead=lead, team_id=team.pk, exercise_slug=group_exercise().slug, client_id=uuid.uuid4())
+    session, _ = session_start(
+        lead=lead, team_id=team.pk, exercise_slug=session_exercise().slug, client_id=uuid.uuid4()
+    )
     return session
 
 
@@ -82,7 +79,7 @@ async def step_to(facilitator_room, version: int, times: int) -> int:
 def test_a_lead_starts_a_session_and_the_members_are_told(lead, team, member, teammate):
     response = http(lead).post(
         f"/api/v1/teams/{team.pk}/sessions",
-        {"exercise": group_exercise().slug, "client_id": str(uuid.uuid4())},
+        {"exercise": session_exercise().slug, "client_id": str(uuid.uuid4())},
         format="json",
     )
     assert response.status_code == 201
@@ -93,7 +90,7 @@ def test_a_lead_starts_a_session_and_the_members_are_told(lead, team, member, te
 
 
 def test_starting_twice_with_the_same_client_id_is_one_session(lead, team):
-    body = {"exercise": group_exercise().slug, "client_id": str(uuid.uuid4())}
+    body = {"exercise": session_exercise().slug, "client_id": str(uuid.uuid4())}
     first = http(lead).post(f"/api/v1/teams/{team.pk}/sessions", body, format="json")
     again = http(lead).post(f"/api/v1/teams/{team.pk}/sessions", body, format="json")
     assert (first.status_code, again.status_code) == (201, 200)
@@ -104,7 +101,7 @@ def test_starting_twice_with_the_same_client_id_is_one_session(lead, team):
 def test_a_member_cannot_start_a_session(member, team):
     response = http(member).post(
         f"/api/v1/teams/{team.pk}/sessions",
-        {"exercise": group_exercise().slug, "client_id": str(uuid.uuid4())},
+        {"exercise": session_exercise().slug, "client_id": str(uuid.uuid4())},
         format="json",
     )
     assert response.status_code == 403
@@ -119,7 +116,7 @@ def test_a_lead_of_another_team_cannot_start_one_for_this_team(team, organisatio
     other_lead = MembershipFactory(team=TeamFactory(organisation=organisation), role=Membership.Role.LEAD).user
     response = http(other_lead).post(
         f"/api/v1/teams/{team.pk}/sessions",
-        {"exercise": group_exercise().slug, "client_id": str(uuid.uuid4())},
+        {"exercise": session_exercise().slug, "client_id": str(uuid.uuid4())},
         format="json",
     )
     assert response.status_code == 404
@@ -137,7 +134,7 @@ def test_only_a_group_exercise_runs_as_a_session(lead, team):
 def test_a_team_has_at_most_one_live_session(lead, team, live):
     response = http(lead).post(
         f"/api/v1/teams/{team.pk}/sessions",
-        {"exercise": group_exercise().slug, "client_id": str(uuid.uuid4())},
+        {"exercise": session_exercise().slug, "client_id": str(uuid.uuid4())},
         format="json",
     )
     assert response.status_code == 409

@@ -10,7 +10,7 @@ import pytest
 
 from acknowledgements.models import Acknowledgement
 from events.models import Event
-from exercises.factories import ExerciseFactory, StepFactory
+from exercises.factories import ExerciseFactory, group_exercise
 from exercises.models import Exercise, Run, Step
 from group_sessions.models import GroupSession
 from nudges.models import Nudge
@@ -30,10 +30,8 @@ def written() -> tuple:
     )
 
 
-def group_exercise() -> Exercise:
-    exercise = ExerciseFactory(mode=Exercise.Mode.GROUP, steps=[])
-    StepFactory(exercise=exercise, position=1, kind=Step.Kind.SHARE)
-    return exercise
+def share_exercise() -> Exercise:
+    return group_exercise(Step.Kind.SHARE)
 
 
 @dataclass
@@ -113,8 +111,8 @@ def world(team, member, teammate, lead) -> dict:
         "theme": ExerciseFactory().theme,
         "solo": ExerciseFactory(mode=Exercise.Mode.SOLO),
         "other_solo": ExerciseFactory(mode=Exercise.Mode.SOLO),
-        "group": group_exercise(),
-        "other_group": group_exercise(),
+        "group": share_exercise(),
+        "other_group": share_exercise(),
     }
 
 

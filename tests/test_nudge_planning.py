@@ -13,7 +13,7 @@ from accounts.factories import UserFactory
 from acknowledgements.factories import AcknowledgementFactory
 from acknowledgements.services import acknowledgement_create
 from events.models import Event
-from exercises.factories import ExerciseFactory, RunFactory, StepFactory
+from exercises.factories import ExerciseFactory, RunFactory, group_exercise
 from exercises.models import Exercise, Step
 from exercises.services import run_complete, run_start
 from group_sessions.services import session_connect, session_end, session_start
@@ -97,11 +97,8 @@ def acknowledge(sender, recipient, at: datetime):
     return acknowledgement
 
 
-def group_exercise() -> Exercise:
-    exercise = ExerciseFactory(mode=Exercise.Mode.GROUP, steps=[])
-    StepFactory(exercise=exercise, position=1, kind=Step.Kind.SHARE)
-    StepFactory(exercise=exercise, position=2, kind=Step.Kind.REFLECT)
-    return exercise
+def share_exercise() -> Exercise:
+    return group_exercise(Step.Kind.SHARE, Step.Kind.REFLECT)
 
 
 @pytest.fixture(autouse=True)
@@ -524,7 +521,7 @@ def test_a_reflection_on_another_run_does_not_silence_the_prompt(todays_exercise
 
 
 def test_each_participant_of_a_group_session_is_asked_to_reflect_thirty_minutes_after_it_ends(team, lead, member):
-    exercise = group_exercise()
+    exercise = share_exercise()
     with time_machine.travel(utc(2026, 6, 10, 10, 0), tick=False):
         session, _ = session_start(lead=lead, team_id=team.pk, exercise_slug=exercise.slug, client_id=uuid.uuid4())
         session_connect(user=member, session_id=session.pk, channel_name="member-socket")
@@ -588,7 +585,7 @@ def test_a_single_acknowledgement_says_someone_saw_you():
 def test_the_teams_members_are_told_at_once_when_their_lead_starts_a_group_exercise(team, lead, member, teammate):
     lead.display_name = "Ana"
     lead.save()
-    exercise = group_exercise()
+    exercise = share_exercise()
     start = utc(2026, 6, 10, 10, 0)
     with time_machine.travel(start, tick=False):
         session_start(lead=lead, team_id=team.pk, exercise_slug=exercise.slug, client_id=uuid.uuid4())
@@ -602,7 +599,7 @@ def test_the_teams_members_are_told_at_once_when_their_lead_starts_a_group_exerc
 
 
 def test_someone_outside_the_team_is_not_told_of_its_group_exercise(team, lead, member, colleague):
-    exercise = group_exercise()
+    exercise = share_exercise()
     with time_machine.travel(utc(2026, 6, 10, 10, 0), tick=False):
         session_start(lead=lead, team_id=team.pk, exercise_slug=exercise.slug, client_id=uuid.uuid4())
 

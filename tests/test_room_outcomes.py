@@ -13,7 +13,7 @@ from agreements.models import Version
 from commitments.models import Commitment
 from group_sessions.services import session_start
 from orphans.models import Orphan
-from tests.test_group_sessions import group_exercise
+from tests.test_group_sessions import session_exercise
 from tests.ws_clients import connect, frame_of, fresh_channel_layer, send  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_channel_layer")]
@@ -21,7 +21,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 @pytest.fixture
 def live(lead, team, member, teammate):
-    session, _ = session_start(lead=lead, team_id=team.pk, exercise_slug=group_exercise().slug, client_id=uuid.uuid4())
+    session, _ = session_start(
+        lead=lead, team_id=team.pk, exercise_slug=session_exercise().slug, client_id=uuid.uuid4()
+    )
     return session
 
 

@@ -14,12 +14,10 @@ import websockets
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
-from rest_framework_simplejwt.tokens import AccessToken
 
-from exercises.factories import ExerciseFactory, StepFactory
-from exercises.models import Exercise, Step
+from exercises.factories import group_exercise
 from group_sessions.factories import GroupSessionFactory
-from tests.daphne import daphne_processes
+from tests.daphne import daphne_processes, next_frame, token
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -61,24 +59,6 @@ def two_quickly_beating_servers(tmp_path):
     env = {**shared_env(tmp_path), "REALTIME_HEARTBEAT_SECONDS": "1"}
     with daphne_processes(2, env=env, log_dir=tmp_path) as servers:
         yield servers
-
-
-def group_exercise() -> Exercise:
-    exercise = ExerciseFactory(mode=Exercise.Mode.GROUP, steps=[])
-    for position, kind in enumerate([Step.Kind.PROMPT, Step.Kind.SHARE, Step.Kind.REFLECT], 1):
-        StepFactory(exercise=exercise, position=position, kind=kind)
-    return exercise
-
-
-def token(user) -> str:
-    return str(AccessToken.for_user(user))
-
-
-async def next_frame(ws, kind: str) -> dict:
-    while True:
-        frame = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
-        if frame["type"] == kind:
-            return frame
 
 
 async def test_a_lead_on_one_process_steps_a_member_on_the_other(two_servers, lead, member, team):

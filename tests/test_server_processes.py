@@ -21,12 +21,10 @@ import websockets
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
-from rest_framework_simplejwt.tokens import AccessToken
 
 from config.server import without_binding
-from exercises.factories import ExerciseFactory, StepFactory
-from exercises.models import Exercise, Step
-from tests.daphne import ROOT, free_port, raise_file_limit
+from exercises.factories import group_exercise
+from tests.daphne import ROOT, free_port, next_frame, raise_file_limit, token
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -145,17 +143,6 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def token(user) -> str:
-    return str(AccessToken.for_user(user))
-
-
-async def next_frame(ws, kind: str) -> dict:
-    while True:
-        frame = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
-        if frame["type"] == kind:
-            return frame
-
-
 async def connect_on(server: Launched, path: str, user, *, not_on: int | None = None):
     """A WebSocket to `path` as `user`, held by a server process other than `not_on` (new
     connections land on either process, so a few tries find one)."""
@@ -169,13 +156,6 @@ async def connect_on(server: Launched, path: str, user, *, not_on: int | None = 
             return ws, holder
         await ws.close()
     raise AssertionError("every connection landed on the same process")
-
-
-def group_exercise() -> Exercise:
-    exercise = ExerciseFactory(mode=Exercise.Mode.GROUP, steps=[])
-    for position, kind in enumerate([Step.Kind.PROMPT, Step.Kind.SHARE, Step.Kind.REFLECT], 1):
-        StepFactory(exercise=exercise, position=position, kind=kind)
-    return exercise
 
 
 def test_the_children_listen_on_the_socket_they_are_given_not_on_the_port():

@@ -29,8 +29,8 @@ from chat.factories import ChannelFactory
 from chat.models import Channel, Post
 from chat.services import chat_connect, chat_keys_rotate
 from demo.seed import demo_seed
-from exercises.factories import ExerciseFactory, StepFactory
-from exercises.models import Exercise, Step
+from exercises.factories import group_exercise
+from exercises.models import Step
 from exercises.services import content_pack_load
 from group_sessions.factories import GroupSessionFactory
 from group_sessions.models import GroupSession, Share
@@ -116,10 +116,8 @@ def problem(user, team, title="The build breaks on Mondays"):
     return orphan
 
 
-def group_exercise(title="Why we are here"):
-    exercise = ExerciseFactory(mode=Exercise.Mode.GROUP, title=title, steps=[])
-    StepFactory(exercise=exercise, position=1, kind=Step.Kind.SHARE)
-    return exercise
+def share_exercise(title="Why we are here"):
+    return group_exercise(Step.Kind.SHARE, title=title)
 
 
 # Connecting, seeing and disconnecting: the team's lead
@@ -425,7 +423,7 @@ def test_an_agreement_adopted_is_posted_without_its_text(channel, team, people, 
 
 
 def test_a_session_starting_is_posted(channel, team, people, slack):
-    exercise = group_exercise(title="Why we are here")
+    exercise = share_exercise(title="Why we are here")
 
     session_start(lead=people[0], team_id=team.pk, exercise_slug=exercise.slug, client_id=uuid.uuid4())
     chat_post_due(now=later())
@@ -436,7 +434,7 @@ def test_a_session_starting_is_posted(channel, team, people, slack):
 def test_a_session_scheduled_is_posted_when_it_opens_not_when_it_is_scheduled(channel, team, people, slack):
     from group_sessions.services import scheduled_sessions_open
 
-    exercise = group_exercise(title="One point safer")
+    exercise = share_exercise(title="One point safer")
     session_start(
         lead=people[0],
         team_id=team.pk,
@@ -460,7 +458,7 @@ def anonymous_share(team, people):
     lead, member, _ = people
     session = GroupSessionFactory(
         team=team,
-        exercise=group_exercise(),
+        exercise=share_exercise(),
         started_by=lead,
         phase=GroupSession.Phase.STEP,
         step=1,
