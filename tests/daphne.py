@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
-from rest_framework_simplejwt.tokens import AccessToken
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,6 +79,9 @@ def daphne_processes(count: int, *, env: dict, log_dir: Path | None = None, opti
 
 def token(user) -> str:
     """An access token for `user`, as a phone sends it."""
+    # Imported here: tools/bench loads this module before Django is set up.
+    from rest_framework_simplejwt.tokens import AccessToken
+
     return str(AccessToken.for_user(user))
 
 
