@@ -1,6 +1,5 @@
 """Writes about people: profiles, and turning a Firebase sign-in into an account."""
 
-import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts import firebase
 from accounts.models import ConnectionTicket, Organisation, OrganisationDomain, User
 from accounts.sign_in import password_confirm, sign_in_attempt, signed_in
+from common.digests import secret_digest
 from common.errors import Invalid, NotAllowed, NotFound, Unauthenticated, Unavailable
 
 LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
@@ -184,15 +184,11 @@ def _usable(user: User) -> User:
     return user
 
 
-def _ticket_hash(ticket: str) -> str:
-    return hashlib.sha256(ticket.encode()).hexdigest()
-
-
 @transaction.atomic
 def connection_ticket_issue(*, user: User) -> tuple[str, datetime]:
     ticket = secrets.token_urlsafe(32)
     expires_at = timezone.now() + timedelta(seconds=settings.REALTIME_TICKET_SECONDS)
-    ConnectionTicket.objects.create(key_hash=_ticket_hash(ticket), user=user, expires_at=expires_at)
+    ConnectionTicket.objects.create(key_hash=secret_digest(ticket), user=user, expires_at=expires_at)
     ConnectionTicket.objects.filter(expires_at__lt=timezone.now() - timedelta(hours=1)).delete()
     return ticket, expires_at
 
@@ -201,7 +197,7 @@ def connection_ticket_issue(*, user: User) -> tuple[str, datetime]:
 def connection_ticket_redeem(*, ticket: str) -> User | None:
     """The ticket's person, once: a used, expired or unknown ticket gives None."""
     now = timezone.now()
-    tickets = ConnectionTicket.objects.filter(key_hash=_ticket_hash(ticket), used_at=None, expires_at__gt=now)
+    tickets = ConnectionTicket.objects.filter(key_hash=secret_digest(ticket), used_at=None, expires_at__gt=now)
     user_id = tickets.values_list("user_id", flat=True).first()
     if user_id is None or not tickets.update(used_at=now):
         return None

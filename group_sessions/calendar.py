@@ -11,7 +11,6 @@ Guarantees:
   never a share, an answer or a person.
 """
 
-import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.sign_in import sign_in_attempt
+from common.digests import secret_digest
 from common.errors import NotFound
 from group_sessions.models import CalendarFeed, GroupSession, SessionSeries
 
@@ -30,17 +30,13 @@ DESCRIPTION = "A live group exercise with your team in Humble: open the app to j
 FOLD_AT = 75  # octets per line, CRLF aside (RFC 5545 3.1)
 
 
-def _hashed(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 @transaction.atomic
 def calendar_secret_reset(*, user: User) -> str:
     """A new secret calendar address for this person (returned once: only its hash is kept);
     the previous one stops working."""
     secret = secrets.token_urlsafe(32)
     CalendarFeed.objects.update_or_create(
-        user=user, defaults={"secret_hash": _hashed(secret), "created_at": timezone.now()}
+        user=user, defaults={"secret_hash": secret_digest(secret), "created_at": timezone.now()}
     )
     return secret
 
@@ -51,7 +47,7 @@ def calendar_for_secret(*, secret: str, address: str, now: datetime | None = Non
     A wrong secret counts as a sign-in attempt from its address (accounts.sign_in), so guessing
     is held to the limits of every other unauthenticated door; a right one never counts, as
     calendar servers fetch many people's feeds from a few addresses."""
-    feed = CalendarFeed.objects.filter(secret_hash=_hashed(secret)).select_related("user").first()
+    feed = CalendarFeed.objects.filter(secret_hash=secret_digest(secret)).select_related("user").first()
     if feed is None:
         sign_in_attempt(address=address)
         raise NotFound("No such calendar.", code="not_found")

@@ -1,10 +1,10 @@
-import hashlib
 from datetime import timedelta
 
 import factory
 from django.utils import timezone
 
 from accounts.factories import OrganisationFactory, UserFactory
+from common.digests import secret_digest
 from teams.models import CoachAssignment, Invitation, Membership, Team
 
 
@@ -47,5 +47,5 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"invitee{n}@example.test")
     role = Membership.Role.MEMBER
     invited_by = None
-    token_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.token.encode()).hexdigest())
+    token_hash = factory.LazyAttribute(lambda o: secret_digest(o.token))
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))

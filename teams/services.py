@@ -13,7 +13,6 @@ Membership changes guarantee:
   invitation take turns.
 """
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -26,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from administration.services import audit_record
+from common.digests import secret_digest
 from common.errors import Conflict, Invalid, NotAllowed, NotFound
 from group_sessions.services import sessions_evict
 from teams.models import JOIN_CODE_ALPHABET, CoachAssignment, Invitation, Membership, Team
@@ -96,7 +96,7 @@ def invitation_send(*, by: User, team_id: int, email: str, role: str = Membershi
         email=email,
         role=role,
         invited_by=by,
-        token_hash=_token_hash(token),
+        token_hash=secret_digest(token),
         created_at=now,
         expires_at=now + timedelta(days=settings.INVITATION_DAYS),
     )
@@ -129,7 +129,7 @@ def invitation_revoke(*, by: User, invitation_id: int) -> None:
 def invitation_accept(*, user: User, token: str) -> Membership:
     """The signed-in person the invitation is for (their email, whatever its case) joins the team
     in its role. A link works once: accepting it again is a retry, for them only."""
-    found = Invitation.objects.filter(token_hash=_token_hash(token)).first()
+    found = Invitation.objects.filter(token_hash=secret_digest(token)).first()
     if found is None:
         raise NotFound("This invitation link is not one of ours.", code="invitation_not_found")
     team = _locked(found.team)
@@ -169,10 +169,6 @@ def _invitation_mail(*, invitation: Invitation, by: User, token: str) -> None:
         from_email=None,
         recipient_list=[invitation.email],
     )
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _email(email: str) -> str:
