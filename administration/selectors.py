@@ -34,17 +34,18 @@ def audit_entries(*, organisation: Organisation) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(organisation=organisation).select_related("actor").order_by("-at", "-id")
 
 
-def organisation_teams(*, organisation: Organisation) -> QuerySet[Team]:
-    """The organisation's teams, with how many people each has, who leads them and who is in
-    them (`people_in_it`, by email), in three queries however many teams."""
+def organisation_teams(*, organisation: Organisation, with_people: bool = False) -> QuerySet[Team]:
+    """The organisation's teams, with how many people each has and who leads them; `with_people`,
+    also who is in them (`people_in_it`, by email: the admins' page lists them). A query for the
+    teams and one for each of those, however many teams."""
     memberships = Membership.objects.select_related("user")
+    wanted = [Prefetch("memberships", queryset=memberships.filter(role=Membership.Role.LEAD), to_attr="leads")]
+    if with_people:
+        wanted.append(Prefetch("memberships", queryset=memberships.order_by("user__email"), to_attr="people_in_it"))
     return (
         Team.objects.filter(organisation=organisation)
         .annotate(people=Count("memberships"))
-        .prefetch_related(
-            Prefetch("memberships", queryset=memberships.filter(role=Membership.Role.LEAD), to_attr="leads"),
-            Prefetch("memberships", queryset=memberships.order_by("user__email"), to_attr="people_in_it"),
-        )
+        .prefetch_related(*wanted)
         .order_by("name", "pk")
     )
 

@@ -122,7 +122,7 @@ class Administration(LoginRequiredMixin, View):
 def _page(request, organisation, *, error: str = "", status: int = 200):
     context = {
         "settings": organisation_settings(organisation=organisation),
-        "teams": organisation_teams(organisation=organisation),
+        "teams": organisation_teams(organisation=organisation, with_people=True),
         "coaches": organisation_coaches(organisation=organisation),
         "admins": organisation_admins(organisation=organisation),
         "audit": audit_entries(organisation=organisation)[:AUDIT_SHOWN],
