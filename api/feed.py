@@ -27,7 +27,7 @@ class FeedAcknowledgementSerializer(AcknowledgementSerializer):
     type = serializers.ChoiceField(choices=["acknowledgement"])
 
     def to_representation(self, item):
-        return {"type": item.type, **AcknowledgementSerializer(item.acknowledgement, context=self.context).data}
+        return {"type": item.type, **super().to_representation(item.acknowledgement)}
 
 
 class FeedOrphanSerializer(serializers.Serializer):
@@ -42,9 +42,9 @@ class FeedOrphanSerializer(serializers.Serializer):
         return {
             "type": item.type,
             "id": activity.pk,
-            "at": serializers.DateTimeField().to_representation(activity.created_at),
-            "actor": PersonSerializer(activity.actor).data,
-            "orphan": OrphanSerializer(activity.orphan).data,
+            "at": self.fields["at"].to_representation(activity.created_at),
+            "actor": self.fields["actor"].to_representation(activity.actor),
+            "orphan": self.fields["orphan"].to_representation(activity.orphan),
         }
 
 
@@ -62,11 +62,11 @@ class FeedAgreementSerializer(serializers.Serializer):
         return {
             "type": item.type,
             "id": version.pk,
-            "at": serializers.DateTimeField().to_representation(version.adopted_at),
-            "actor": PersonSerializer(version.adopted_by).data if version.adopted_by else None,
+            "at": self.fields["at"].to_representation(version.adopted_at),
+            "actor": self.fields["actor"].to_representation(version.adopted_by) if version.adopted_by else None,
             "agreement_id": version.agreement_id,
             "kind": version.agreement.kind,
-            "version": VersionSerializer(version).data,
+            "version": self.fields["version"].to_representation(version),
         }
 
 
@@ -82,9 +82,9 @@ class FeedCommitmentSerializer(serializers.Serializer):
         return {
             "type": item.type,
             "id": commitment.pk,
-            "at": serializers.DateTimeField().to_representation(commitment.done_at),
-            "actor": PersonSerializer(commitment.volunteer).data,
-            "commitment": CommitmentSerializer(commitment).data,
+            "at": self.fields["at"].to_representation(commitment.done_at),
+            "actor": self.fields["actor"].to_representation(commitment.volunteer),
+            "commitment": self.fields["commitment"].to_representation(commitment),
         }
 
 
@@ -136,10 +136,14 @@ class TeamFeed(APIView):
         page = feed_for_team(
             user=request.user, team_id=team_id, before=_decode(cursor) if cursor is not None else None, limit=limit
         )
-        context = {"request": request}
-        results = [
-            SERIALIZER_OF.get(item.type, FeedOrphanSerializer)(item, context=context).data for item in page.items
-        ]
+        # One serializer of each type for the whole page: making one per item was most of its cost.
+        serializers_of = {}
+        for item in page.items:
+            if item.type not in serializers_of:
+                serializers_of[item.type] = SERIALIZER_OF.get(item.type, FeedOrphanSerializer)(
+                    context={"request": request}
+                )
+        results = [serializers_of[item.type].to_representation(item) for item in page.items]
         next_link = None
         if page.next:
             query = {**request.query_params.dict(), "cursor": _encode(page.next)}

@@ -4,7 +4,14 @@ import factory
 
 from accounts.factories import UserFactory
 from exercises.models import Exercise, Run, Step, Theme
-from exercises.services import practice_rebuild
+from exercises.services import catalogue_changed, practice_rebuild
+
+
+def _revision(item, create, extracted, **kwargs):
+    """Something added to the catalogue is a change of it, recorded as every door that changes
+    it records one (what servers and phones keep of the catalogue is read again)."""
+    if create:
+        catalogue_changed(cause="made by a test factory")
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):
@@ -35,16 +42,19 @@ class ExerciseFactory(factory.django.DjangoModelFactory):
     summary = "An exercise for tests."
     reflection_prompts = ["What did you notice?"]
     steps = factory.RelatedFactoryList("exercises.factories.StepFactory", factory_related_name="exercise", size=2)
+    revision = factory.PostGeneration(_revision)
 
 
 class StepFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Step
+        skip_postgeneration_save = True
 
     exercise = factory.SubFactory(ExerciseFactory, steps=[])
     position = factory.Sequence(lambda n: n + 1)
     kind = Step.Kind.PROMPT
     text = "Do the thing."
+    revision = factory.PostGeneration(_revision)
 
 
 class RunFactory(factory.django.DjangoModelFactory):

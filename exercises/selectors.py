@@ -66,7 +66,11 @@ def _with_steps(exercises: QuerySet[Exercise]) -> QuerySet[Exercise]:
 
 def catalogue_version() -> int:
     """The catalogue's version: it moves on whenever the catalogue changes (0 before any change)."""
-    return CatalogueRevision.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return _newest_revision().first() or 0
+
+
+def _newest_revision() -> QuerySet:
+    return CatalogueRevision.objects.order_by("-pk").values_list("pk", flat=True)[:1]
 
 
 def exercises_list(
@@ -106,9 +110,10 @@ class Today:
 
 
 def today_for_user(*, user: User, now: datetime | None = None) -> Today:
-    """Today's screen in two queries however long the person's history: their kept practice
-    (exercises.practice) with their unread count and whether they lead a team, then the
-    catalogue; a pair pick adds the partner suggestion's."""
+    """Today's screen in one query however long the person's history: their kept practice
+    (exercises.practice) with their unread count, whether they lead a team and the catalogue's
+    version; then the catalogue, unless this process keeps it for that version (KeptCatalogue).
+    A pair pick adds the partner suggestion's."""
     now = now or timezone.now()
     day = local_today(user=user, now=now)
     start = local_day_start(user=user, day=day)
@@ -118,6 +123,7 @@ def today_for_user(*, user: User, now: datetime | None = None) -> Today:
         .annotate(
             unread=Coalesce(Subquery(_count(unread_received(recipient=OuterRef("pk")), "recipient")), 0),
             leads=_leads(OuterRef("pk")),
+            catalogue_version=Coalesce(Subquery(_newest_revision()), 0),
         )
         .get()
     )
@@ -125,7 +131,14 @@ def today_for_user(*, user: User, now: datetime | None = None) -> Today:
     if practice is not None and not practice_answers(practice, time_zone=person.time_zone, now=now):
         # A zone changed behind its back (the admin) or a clock went back: count afresh.
         practice = _counted(user=person, runs=Run.objects.filter(user=user, completed_at__lte=now))
-    exercise = _pick(user=user, day=day, done=done_before(practice, start=start), leads=person.leads)
+    exercise = _pick(
+        user=user,
+        day=day,
+        done=done_before(practice, start=start),
+        offered=kept_catalogue.offered(
+            version=person.catalogue_version, organisation_id=user.organisation_id, leads=person.leads
+        ),
+    )
     return Today(
         date=day,
         exercise=exercise,
@@ -142,7 +155,8 @@ def recommendation_for(*, user: User, day: date) -> Exercise | None:
     start = local_day_start(user=user, day=day)
     practice = _counted(user=user, runs=Run.objects.filter(user=user, completed_at__lt=start))
     leads = Membership.objects.filter(_leads(user.pk)).exists()
-    return _pick(user=user, day=day, done=done_before(practice, start=start), leads=leads)
+    offered = _personal_catalogue(leads=leads, organisation_id=user.organisation_id)
+    return _pick(user=user, day=day, done=done_before(practice, start=start), offered=offered)
 
 
 def _counted(*, user: User, runs: QuerySet[Run]) -> Practice | None:
@@ -164,20 +178,16 @@ def _tie_break(*parts) -> str:
     return hashlib.sha256(":".join(str(part) for part in parts).encode()).hexdigest()
 
 
-def _pick(*, user: User, day: date, done: DoneBefore, leads: bool) -> Exercise | None:
+def _pick(*, user: User, day: date, done: DoneBefore, offered: list[Exercise]) -> Exercise | None:
     """The exercise for this person on this local day, given what they completed before it.
 
     Something one can do that day with no one's leave: a solo or pair exercise (a pair one
     comes with a partner to invite), never one needing a meeting (those are chosen from the
-    catalogue when a meeting is coming), and one for leads only to someone who leads a team.
+    catalogue when a meeting is coming), from what is `offered` to the person (_personal_catalogue).
     Rotates themes (the theme done longest ago, or never, comes first) and avoids the last
     exercises done. Only runs completed before the day count, so the pick holds all day.
     """
-    candidates = [
-        exercise
-        for exercise in _personal_catalogue(leads=leads, organisation_id=user.organisation_id)
-        if Exercise.Need.MEETING not in exercise.needs
-    ]
+    candidates = [exercise for exercise in offered if Exercise.Need.MEETING not in exercise.needs]
     if not candidates:
         return None
     never = datetime.min.replace(tzinfo=ZoneInfo("UTC"))
@@ -210,6 +220,36 @@ def _personal_catalogue(*, leads: bool, organisation_id: int | None) -> list[Exe
         exercise.steps_in_order = found  # as _with_steps's prefetch leaves them
         exercises.append(exercise)
     return exercises
+
+
+class KeptCatalogue:
+    """What _personal_catalogue reads, kept by each process for the catalogue's current version.
+
+    Today's screen is every phone's first call, and building some hundred exercises and steps
+    from rows was most of its cost. The catalogue changes only with a new version (every change
+    writes a CatalogueRevision: a content pack, the admin, an organisation's themes; the phones'
+    cached catalogue relies on the same), so what was read for a version holds until the next:
+    per organisation and audience, one list sharing one instance per exercise. Read-only."""
+
+    def __init__(self):
+        self._state: tuple[int | None, dict, dict] = (None, {}, {})
+
+    def offered(self, *, version: int, organisation_id: int | None, leads: bool) -> list[Exercise]:
+        kept_version, exercises, offered = self._state  # replaced whole, so threads see one state
+        if kept_version != version:
+            exercises, offered = {}, {}
+            self._state = (version, exercises, offered)
+        key = (organisation_id, leads)
+        if key not in offered:
+            read = _personal_catalogue(leads=leads, organisation_id=organisation_id)
+            offered[key] = [exercises.setdefault(exercise.pk, exercise) for exercise in read]
+        return offered[key]
+
+    def forget(self) -> None:
+        self._state = (None, {}, {})
+
+
+kept_catalogue = KeptCatalogue()
 
 
 def runs_completed_since(*, user: User, since: datetime) -> QuerySet[Run]:

@@ -118,6 +118,15 @@ def _own_channel_layer():
 
 
 @pytest.fixture(autouse=True)
+def _catalogue_read_afresh():
+    """Each test starts with no catalogue kept. Versions are revision ids, and a rolled-back
+    test's ids come again on SQLite: a kept catalogue could outlive the test that read it."""
+    from exercises.selectors import kept_catalogue
+
+    kept_catalogue.forget()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Rate-limit counters start at zero for each test."""
     from django.core.cache import cache

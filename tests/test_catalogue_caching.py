@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from exercises.content import DEFAULT_PACK
 from exercises.factories import ExerciseFactory, ThemeFactory
+from exercises.models import Exercise
+from exercises.selectors import PERSONAL_MODES, catalogue_version, kept_catalogue
 from exercises.services import content_pack_load
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +137,45 @@ def test_an_etag_the_server_never_gave_fetches_the_catalogue(client_for, member,
     response = client_for(member).get(THEMES, HTTP_IF_NONE_MATCH=sent)
     assert response.status_code == 200
     assert response.json()["results"]
+
+
+# Today's screen: each server process keeps the catalogue it read, for the version it read it at.
+
+TODAY = "/api/v1/today"
+
+
+def queries_of(client, path: str) -> tuple[int, dict]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, response.content
+    return len(captured), response.json()
+
+
+def test_todays_screen_reads_the_catalogue_once_per_version(client_for, member, teammate, catalogue):
+    first, _ = queries_of(client_for(member), TODAY)
+    again, _ = queries_of(client_for(member), TODAY)
+    colleague, _ = queries_of(client_for(teammate), TODAY)
+    assert (first, again, colleague) == (3, 2, 2)
+
+
+def test_an_edit_in_the_admin_reaches_todays_screen_at_once(client_for, member, signed_in_admin):
+    theme = ThemeFactory(name="Presence", summary="Attention, not only words")
+    ExerciseFactory(theme=theme, mode=Exercise.Mode.SOLO)
+    phone = client_for(member)
+    assert phone.get(TODAY).json()["exercise"]["theme"]["name"] == "Presence"
+    edited = signed_in_admin.post(
+        f"/admin/exercises/theme/{theme.pk}/change/",
+        {"slug": theme.slug, "name": "Being present", "summary": theme.summary, "position": 0, "translations": "{}"},
+    )
+    assert edited.status_code == 302, edited.content
+    assert phone.get(TODAY).json()["exercise"]["theme"]["name"] == "Being present"
+
+
+def test_a_lead_and_a_member_of_one_organisation_are_offered_what_each_may_do(client_for, member, lead, catalogue):
+    for_leads = Exercise.objects.filter(audience=Exercise.Audience.LEADS, mode__in=PERSONAL_MODES)
+    assert for_leads.exists()
+    client_for(lead).get(TODAY)
+    member_offered = kept_catalogue.offered(
+        version=catalogue_version(), organisation_id=member.organisation_id, leads=False
+    )
+    assert not {exercise.pk for exercise in member_offered} & set(for_leads.values_list("pk", flat=True))

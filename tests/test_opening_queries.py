@@ -1,6 +1,6 @@
 """What a phone asks for when the app opens costs a few queries, and the same few for someone
 with a thousand runs, acknowledgements, reflections and nudges as for a newcomer: today's screen
-at most 3, each of the others at most 5 but the team feed. The thousand rows are bulk-created,
+at most 2 (3 when the process reads the catalogue afresh), each of the others at most 5 but the team feed. The thousand rows are bulk-created,
 so this stays quick."""
 
 import uuid
@@ -41,8 +41,10 @@ def queries(client, path: str) -> int:
 
 
 def stays_flat(client, path: str, add, most: int) -> None:
-    """As many queries with MUCH rows behind the endpoint as with LITTLE, and no more than `most`."""
+    """As many queries with MUCH rows behind the endpoint as with LITTLE, and no more than `most`
+    (once the process holds what it keeps: today's screen keeps the catalogue)."""
     add(LITTLE)
+    queries(client, path)
     little = queries(client, path)
     add(MUCH - LITTLE)
     much = queries(client, path)
@@ -70,7 +72,7 @@ def test_today(client_for, member, teammate):
         practice_rebuild(user=member)
         unread_acknowledgements(n, sender=teammate, recipient=member)
 
-    stays_flat(client_for(member), "/api/v1/today", add, 3)
+    stays_flat(client_for(member), "/api/v1/today", add, 2)
 
 
 def test_today_with_a_pair_exercise_picked(client_for, member, team):
@@ -84,7 +86,7 @@ def test_today_with_a_pair_exercise_picked(client_for, member, team):
         practice_rebuild(user=member)
         MembershipFactory.create_batch(min(n, 30), team=team)
 
-    stays_flat(client_for(member), "/api/v1/today", add, 5)
+    stays_flat(client_for(member), "/api/v1/today", add, 4)
 
 
 def test_the_team_feed(client_for, member, teammate, lead, team):

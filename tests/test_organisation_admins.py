@@ -160,6 +160,19 @@ def test_a_withheld_theme_is_never_todays_pick(client_for, admin, organisation, 
     assert client_for(member).get("/api/v1/today").json()["exercise"]["theme"]["slug"] == "kept"
 
 
+def test_a_theme_withheld_after_it_was_picked_leaves_todays_screen_at_once(client_for, member, admin, organisation):
+    for slug in ("kept", "withheld"):
+        theme = ThemeFactory(slug=slug)
+        ExerciseFactory.create_batch(3, theme=theme, mode=Exercise.Mode.SOLO)
+    phone = client_for(member)
+    picked = phone.get("/api/v1/today").json()["exercise"]["theme"]["slug"]
+    offered = ["kept", "withheld"]
+    offered.remove(picked)
+    answer = client_for(admin).patch(url(organisation), {"themes_offered": offered}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert phone.get("/api/v1/today").json()["exercise"]["theme"]["slug"] == offered[0]
+
+
 def test_another_organisation_still_gets_a_theme_this_one_withheld(client_for, admin, organisation, outsider):
     ThemeFactory(slug="withheld")
     client_for(admin).patch(url(organisation), {"themes_offered": []}, format="json")
