@@ -114,7 +114,9 @@ def acknowledgement_create(
         },
     )
     nudge_seen(recipient_id=recipient.pk, at=acknowledgement.created_at)
-    return acknowledgement_for(user=sender, acknowledgement_id=acknowledgement.pk), True
+    # As made, not read again: everything it shows is in hand, and the transaction (which
+    # holds SQLite's one write lock) stays short.
+    return acknowledgement, True
 
 
 def _jump_in(*, sender: User, recipient: User, behaviour: str, orphan_id: int | None) -> Orphan | None:

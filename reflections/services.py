@@ -178,7 +178,9 @@ def reflection_create(
         },
         create=create,
     )
-    return reflection_for_author(author=author, reflection_id=reflection.pk), created
+    # As made (or found), not read again: the transaction, which holds SQLite's one write
+    # lock, stays short.
+    return reflection, created
 
 
 @sensitive_variables("body")
