@@ -136,14 +136,12 @@ class TeamFeed(APIView):
         page = feed_for_team(
             user=request.user, team_id=team_id, before=_decode(cursor) if cursor is not None else None, limit=limit
         )
-        # One serializer of each type for the whole page: making one per item was most of its cost.
-        serializers_of = {}
-        for item in page.items:
-            if item.type not in serializers_of:
-                serializers_of[item.type] = SERIALIZER_OF.get(item.type, FeedOrphanSerializer)(
-                    context={"request": request}
-                )
-        results = [serializers_of[item.type].to_representation(item) for item in page.items]
+        # One serializer of each type for the whole page (their fields are built on first use):
+        # making one per item was most of its cost.
+        context = {"request": request}
+        serializers_of = {type_: serializer(context=context) for type_, serializer in SERIALIZER_OF.items()}
+        orphan_moment = FeedOrphanSerializer(context=context)
+        results = [serializers_of.get(item.type, orphan_moment).to_representation(item) for item in page.items]
         next_link = None
         if page.next:
             query = {**request.query_params.dict(), "cursor": _encode(page.next)}
