@@ -154,7 +154,7 @@ PEERS_FD = os.environ.get("HUMBLE_PEERS_FD", "").strip()
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "realtime.layer.RedisChannelLayer",
             # No read timeout: the layer's own blocking reads wait 5 s, which redis-py 8's default
             # socket timeout would cut short, dropping streams while they are quiet.
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}], "prefix": "humble"},

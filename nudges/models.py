@@ -116,7 +116,8 @@ class Nudge(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["status", "due_at"]),
+            # What a claim reads, in the order it takes them: a backlog is never sorted whole.
+            models.Index(fields=["due_at", "id"], condition=models.Q(status="pending"), name="nudge_pending_due"),
             models.Index(fields=["user", "kind", "planned_for"]),
             models.Index(fields=["user", "status", "sent_at"]),
             models.Index(fields=["lease_token"], condition=models.Q(lease_token__isnull=False), name="nudge_leased"),

@@ -96,7 +96,7 @@ def test_readyz_checks_the_database_and_the_configured_channel_layer(anonymous):
 def test_readyz_says_degraded_when_the_channel_layer_is_down(anonymous, settings):
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "realtime.layer.RedisChannelLayer",
             "CONFIG": {"hosts": ["redis://127.0.0.1:9/0"]},  # discard port: nothing listens
         }
     }
@@ -109,7 +109,7 @@ def test_readyz_says_degraded_when_the_channel_layer_is_down(anonymous, settings
 
 def test_the_channel_layer_is_redis_when_redis_url_is_set():
     """CI's second pass sets REDIS_URL: the suite then runs on the real Redis layer."""
-    expected = "channels_redis.core.RedisChannelLayer" if settings.REDIS_URL else "channels.layers.InMemoryChannelLayer"
+    expected = "realtime.layer.RedisChannelLayer" if settings.REDIS_URL else "channels.layers.InMemoryChannelLayer"
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == expected
 
 

@@ -63,6 +63,8 @@ def make_backlog(count: int) -> None:
     """`count` people with one device each and one due nudge each, made afresh."""
     from datetime import time as clock
 
+    from django.db import connection
+
     from accounts.models import User
     from events.models import Event, EventStream
     from nudges.models import Device, Kind, Nudge, Preferences
@@ -91,6 +93,10 @@ def make_backlog(count: int) -> None:
         ),
         batch_size=5000,
     )
+    # Statistics as autovacuum keeps them once a backlog is there: otherwise the planner goes by
+    # the table as it was before this backlog (a bulk delete and insert a moment ago).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE nudges_nudge")
 
 
 def deliver_worker(url: str, ca_file: str, baseline: bool, start, results) -> None:
