@@ -1,7 +1,7 @@
 """The Redis channel layer sends a batch to many groups at once: what a worker's batch of nudges
 puts on people's event streams. Runs on CI's second pass, against the real Redis (REDIS_URL)."""
 
-import time
+import asyncio
 import uuid
 
 import pytest
@@ -57,7 +57,7 @@ async def test_a_group_nobody_listens_to_is_asked_about_once_and_sent_nothing(la
 async def test_a_member_past_the_group_expiry_no_longer_counts_as_listening(layer, monkeypatch):
     layer.group_expiry = 1
     await layer.group_add("user.5", await layer.new_channel())
-    time.sleep(2.1)
+    await asyncio.sleep(2.1)
     sent_to = []
 
     async def group_send(group, message):
