@@ -72,16 +72,15 @@ class RedisChannelLayer(OneByOneRedisChannelLayer):
     async def group_send_each(self, messages: list[tuple[str, dict]]) -> None:
         """Send each (group, message), in order: which groups have anyone in them is asked in one
         pipelined round trip per Redis server, and only those are sent to."""
-        by_server: dict[int, list[tuple[str, dict]]] = {}
-        for group, message in messages:
+        groups_by_server: dict[int, list[str]] = {}
+        for group in dict.fromkeys(group for group, _ in messages):
             assert self.require_valid_group_name(group), "Group name not valid"
-            by_server.setdefault(self.consistent_hash(group), []).append((group, message))
+            groups_by_server.setdefault(self.consistent_hash(group), []).append(group)
         # A member whose score is this old has expired: group_send would drop it unsent.
         live_after = f"({int(time.time()) - self.group_expiry}"
         listened = set()
-        for index, sends in by_server.items():
+        for index, groups in groups_by_server.items():
             pipe = self.connection(index).pipeline(transaction=False)
-            groups = list(dict.fromkeys(group for group, _ in sends))
             for group in groups:
                 pipe.zcount(self._group_key(group), live_after, "+inf")
             listened.update(group for group, members in zip(groups, await pipe.execute()) if members)
