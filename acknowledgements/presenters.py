@@ -11,11 +11,12 @@ from acknowledgements.models import Acknowledgement, Reaction
 
 
 def acknowledgement_view(*, acknowledgement: Acknowledgement, viewer: User) -> dict:
-    """Expects the reactions prefetched (acknowledgements.selectors does)."""
-    reactions = list(acknowledgement.reactions.all())
+    """Expects it read through acknowledgements.selectors, as `viewer` (its `reaction_marks`:
+    each reaction's kind, the viewer's own ending in "*", or None for none)."""
+    marks = acknowledgement.reaction_marks.split(",") if acknowledgement.reaction_marks else []
     counts = dict.fromkeys(Reaction.Kind.values, 0)
-    for reaction in reactions:
-        counts[reaction.kind] += 1
+    for mark in marks:
+        counts[mark.rstrip("*")] += 1
     return {
         "id": acknowledgement.pk,
         "sender": public_person(acknowledgement.sender),
@@ -30,5 +31,5 @@ def acknowledgement_view(*, acknowledgement: Acknowledgement, viewer: User) -> d
         "read_at": acknowledgement.read_at if acknowledgement.recipient_id == viewer.pk else None,
         "on_team_feed": acknowledgement.on_team_feed,
         "reactions": counts,
-        "my_reactions": sorted(reaction.kind for reaction in reactions if reaction.user_id == viewer.pk),
+        "my_reactions": sorted(mark[:-1] for mark in marks if mark.endswith("*")),
     }

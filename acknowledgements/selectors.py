@@ -6,7 +6,9 @@ teammates of either, while it stays on the team feed. Nobody else, whatever thei
 
 from datetime import datetime
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import CharField, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from accounts.models import User
 from acknowledgements.models import Acknowledgement, Reaction
@@ -15,9 +17,27 @@ from teams.models import Membership
 from teams.selectors import teammate_ids
 
 
-def _for_display(acknowledgements: QuerySet[Acknowledgement]) -> QuerySet[Acknowledgement]:
-    return acknowledgements.select_related("sender", "recipient").prefetch_related(
-        Prefetch("reactions", queryset=Reaction.objects.only("acknowledgement_id", "user_id", "kind"))
+def _for_display(acknowledgements: QuerySet[Acknowledgement], *, viewer: User) -> QuerySet[Acknowledgement]:
+    """With the people and `reaction_marks` (see acknowledgements.presenters): the reactions
+    come in the same query as their acknowledgements, so a page of them is one query."""
+    return acknowledgements.select_related("sender", "recipient").annotate(
+        reaction_marks=_reaction_marks(viewer=viewer)
+    )
+
+
+_JOINED_BY_COMMAS = {"postgresql": "STRING_AGG", "sqlite": "GROUP_CONCAT"}
+
+
+def _reaction_marks(*, viewer: User) -> RawSQL:
+    """Each reaction's kind, the viewer's own ending in "*", joined by commas ("clap,heart*"),
+    NULL for none. Written as SQL: built through the ORM (a Subquery with an aggregate) it
+    cost more Python on every request than the query it saves. It names the outer table, so
+    what it annotates is never itself used as a subquery."""
+    return RawSQL(
+        f"SELECT {_JOINED_BY_COMMAS[connection.vendor]}(kind || CASE WHEN user_id = %s THEN '*' ELSE '' END, ',') "
+        f"FROM {Reaction._meta.db_table} WHERE acknowledgement_id = {Acknowledgement._meta.db_table}.id",
+        (viewer.pk,),
+        output_field=CharField(),
     )
 
 
@@ -26,22 +46,29 @@ def _on_team_feed() -> Q:
 
 
 def acknowledgements_received(*, user: User) -> QuerySet[Acknowledgement]:
-    return _for_display(Acknowledgement.objects.filter(recipient=user))
+    return _for_display(Acknowledgement.objects.filter(recipient=user), viewer=user)
 
 
 def acknowledgements_sent(*, user: User) -> QuerySet[Acknowledgement]:
-    return _for_display(Acknowledgement.objects.filter(sender=user))
+    return _for_display(Acknowledgement.objects.filter(sender=user), viewer=user)
 
 
 def team_feed_acknowledgements(*, team_id: int, organisation_id: int) -> QuerySet[Acknowledgement]:
-    """Team-visible acknowledgements sent or received by any member of the team (the caller
-    checks the viewer is a member)."""
+    """Team-visible acknowledgements sent or received by any member of the team, with the people
+    (the caller checks the viewer is a member; `acknowledgements_shown` adds the reactions)."""
     members = Membership.objects.filter(team_id=team_id).values("user_id")
-    return _for_display(
-        Acknowledgement.objects.filter(_on_team_feed(), organisation_id=organisation_id).filter(
-            Q(sender__in=members) | Q(recipient__in=members)
-        )
+    return (
+        Acknowledgement.objects.filter(_on_team_feed(), organisation_id=organisation_id)
+        .filter(Q(sender__in=members) | Q(recipient__in=members))
+        .select_related("sender", "recipient")
     )
+
+
+def acknowledgements_shown(*, page: QuerySet[Acknowledgement], viewer: User) -> QuerySet[Acknowledgement]:
+    """A page already cut (ordered and sliced) as `viewer` sees it, in no set order: its
+    reactions worked out for the page's rows alone, where an unordered history would otherwise
+    have them worked out for every row it sorts."""
+    return _for_display(Acknowledgement.objects.filter(pk__in=page.values("pk")), viewer=viewer)
 
 
 def visible_to(*, user: User) -> QuerySet[Acknowledgement]:
@@ -54,7 +81,7 @@ def visible_to(*, user: User) -> QuerySet[Acknowledgement]:
 
 
 def acknowledgement_for(*, user: User, acknowledgement_id: int) -> Acknowledgement:
-    acknowledgement = _for_display(visible_to(user=user).filter(pk=acknowledgement_id)).first()
+    acknowledgement = _for_display(visible_to(user=user).filter(pk=acknowledgement_id), viewer=user).first()
     if acknowledgement is None:
         raise NotFound("No such acknowledgement.", code="acknowledgement_not_found")
     return acknowledgement

@@ -114,8 +114,9 @@ def acknowledgement_create(
         },
     )
     nudge_seen(recipient_id=recipient.pk, at=acknowledgement.created_at)
-    # As made, not read again: everything it shows is in hand, and the transaction (which
-    # holds SQLite's one write lock) stays short.
+    # As made, not read again: everything it shows is in hand (a new one has no reactions),
+    # and the transaction (which holds SQLite's one write lock) stays short.
+    acknowledgement.reaction_marks = None
     return acknowledgement, True
 
 

@@ -12,13 +12,13 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from acknowledgements.selectors import team_feed_acknowledgements
+from acknowledgements.selectors import acknowledgements_shown, team_feed_acknowledgements
 from agreements.models import Version
 from agreements.selectors import adopted_versions_in_feed
 from commitments.models import Commitment
 from commitments.selectors import kept_commitments_in_feed
 from orphans.models import Activity
-from teams.selectors import require_member
+from teams.selectors import member_of_team, require_member
 
 # Ties at the same instant: the higher source first.
 ACKNOWLEDGEMENT, ORPHAN, AGREEMENT, COMMITMENT = 0, 1, 2, 3
@@ -92,12 +92,18 @@ def _sort_key(item: FeedItem) -> tuple:
 
 
 def feed_for_team(*, user: User, team_id: int, before: Position | None = None, limit: int = 20) -> FeedPage:
-    require_member(user=user, team_id=team_id)
-    items = [
-        _item(source, row, at)
-        for source, rows, at in _sources(team_id=team_id, organisation_id=user.organisation_id)
-        for row in _beyond(rows, source, before, at, newer=False).order_by(f"-{at}", "-pk")[: limit + 1]
-    ]
+    # Each source's query carries the membership check (asked once per query), so a feed with
+    # anything on it costs no query of its own for it; only an empty page asks separately
+    # whether it is empty or not the person's to see.
+    member = member_of_team(user=user, team_id=team_id)
+    items = []
+    for source, rows, at in _sources(team_id=team_id, organisation_id=user.organisation_id):
+        newest = _beyond(rows, source, before, at, newer=False).filter(member).order_by(f"-{at}", "-pk")[: limit + 1]
+        if source == ACKNOWLEDGEMENT:
+            newest = acknowledgements_shown(page=newest, viewer=user)
+        items.extend(_item(source, row, at) for row in newest)
+    if not items:
+        require_member(user=user, team_id=team_id)
     items.sort(key=_sort_key, reverse=True)
     page = items[:limit]
     return FeedPage(items=page, next=page[-1].position if len(items) > limit else None)

@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import BooleanField, Count, Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Organisation, User
@@ -76,6 +77,17 @@ def pending_invitation_for(*, email: str) -> Invitation | None:
 
 def _pending() -> QuerySet[Invitation]:
     return Invitation.objects.filter(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
+
+
+def member_of_team(*, user: User, team_id: int) -> RawSQL:
+    """A condition true only when the person is in the team, for a query about the team's things
+    to carry its own check (it does not depend on the row, so it is asked once per query).
+    Written as SQL: as the ORM's Exists it cost more Python to build than a query of its own."""
+    return RawSQL(
+        f"EXISTS (SELECT 1 FROM {Membership._meta.db_table} WHERE team_id = %s AND user_id = %s)",
+        (team_id, user.pk),
+        output_field=BooleanField(),
+    )
 
 
 def require_member(*, user: User, team_id: int) -> None:

@@ -95,7 +95,7 @@ def test_the_team_feed(client_for, member, teammate, lead, team):
             )
             commitment_done(user=teammate, commitment_id=commitment.pk)
 
-    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}/feed", add, 7)
+    grows_flat(client_for(member), f"/api/v1/teams/{team.pk}/feed", add, 5)
 
 
 def test_a_teams_commitments(client_for, member, teammate, team):
@@ -149,7 +149,7 @@ def test_acknowledgements_received(client_for, member, teammate):
         client_for(member),
         "/api/v1/acknowledgements/received",
         lambda n: add_acknowledgements(n=n, sender=teammate, recipient=member),
-        3,
+        2,
     )
 
 
@@ -158,7 +158,7 @@ def test_acknowledgements_sent(client_for, member, teammate):
         client_for(member),
         "/api/v1/acknowledgements/sent",
         lambda n: add_acknowledgements(n=n, sender=member, recipient=teammate),
-        3,
+        2,
     )
 
 
