@@ -13,8 +13,9 @@ Queries are per batch and per chunk, never per push.
 import random
 import time
 from datetime import datetime, timedelta
+from itertools import chain
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from events.services import events_record_each
@@ -96,11 +97,8 @@ def _prepare(lease: Lease, *, now: datetime) -> list[Nudge]:
         Nudge.objects.filter(pk__in=ids).update(
             status=Nudge.Status.SKIPPED, reason=reason, lease_until=None, lease_token=None
         )
-    same_text: dict[tuple[str, str], list[int]] = {}
-    for nudge in first_time:
-        same_text.setdefault((nudge.title, nudge.body), []).append(nudge.pk)
-    for (title, body), ids in same_text.items():
-        Nudge.objects.filter(pk__in=ids).update(title=title, body=body, sent_at=now)
+    if first_time:
+        _texts_write(first_time, sent_at=now)
     events_record_each(
         entries=[
             (n.user_id, "nudge", {"nudge_id": n.pk, "kind": n.kind, "title": n.title, "body": n.body})
@@ -108,6 +106,19 @@ def _prepare(lease: Lease, *, now: datetime) -> list[Nudge]:
         ]
     )
     return going
+
+
+def _texts_write(nudges: list[Nudge], *, sent_at: datetime) -> None:
+    """Each nudge's own title and body, and when it was sent, in one UPDATE from a list of values
+    (SQLite and PostgreSQL both name its columns column1...): an UPDATE per distinct text halved
+    delivery of personal texts, and bulk_update (a CASE per row and field) cost as much."""
+    table, values = Nudge._meta.db_table, ", ".join(["(%s, %s, %s)"] * len(nudges))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET title = v.column2, body = v.column3, sent_at = %s "
+            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+            [sent_at, *chain.from_iterable((nudge.pk, nudge.title, nudge.body) for nudge in nudges)],
+        )
 
 
 def _devices_still_to_reach(lease: Lease, nudges: list[Nudge]) -> dict[int, list[Device]]:

@@ -93,10 +93,14 @@ def test_a_worker_never_starts_a_send_its_lease_might_not_outlast(stalling, sett
     assert stalling.sent == [(nudge.pk, f"token-{nudge.user_id}")]
 
 
-def test_delivering_a_batch_takes_as_many_queries_for_90_pushes_as_for_9(settings, monkeypatch):
+@pytest.mark.parametrize("texts", ["the same", "each its own"])
+def test_delivering_a_batch_takes_as_many_queries_for_90_pushes_as_for_9(settings, monkeypatch, texts):
     settings.PUSH_BACKEND = "nudges.push.ConsoleBackend"
     # Each kind's own last look may read per nudge; delivery itself reads and writes per batch.
-    monkeypatch.setitem(KINDS, Kind.SEEN, replace(KINDS[Kind.SEEN], facts=lambda nudge, user, local: {"count": 1}))
+    count = (lambda user: 1) if texts == "the same" else (lambda user: 2 + user.pk)
+    monkeypatch.setitem(
+        KINDS, Kind.SEEN, replace(KINDS[Kind.SEEN], facts=lambda nudge, user, local: {"count": count(user)})
+    )
     counts = []
     for people in (9, 90):
         backlog(people)
@@ -106,6 +110,19 @@ def test_delivering_a_batch_takes_as_many_queries_for_90_pushes_as_for_9(setting
         counts.append(len(queries))
         Nudge.objects.all().delete()
     assert counts[0] == counts[1]
+
+
+def test_each_nudge_of_a_batch_keeps_its_own_text_and_when_it_was_sent(settings, monkeypatch):
+    settings.PUSH_BACKEND = "nudges.push.ConsoleBackend"
+    monkeypatch.setitem(
+        KINDS, Kind.SEEN, replace(KINDS[Kind.SEEN], facts=lambda nudge, user, local: {"count": 2 + user.pk})
+    )
+    nudges = backlog(3)
+    nudges_deliver()
+    stored = {n.pk: (n.title, n.body, n.sent_at is not None) for n in Nudge.objects.all()}
+    assert stored == {
+        n.pk: (f"{2 + n.user_id} colleagues saw you today", "Have a look at what they noticed.", True) for n in nudges
+    }
 
 
 def test_a_claim_takes_the_backlog_in_due_order_from_an_index_without_sorting_it():

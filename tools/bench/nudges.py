@@ -10,7 +10,8 @@ Then delivery, end to end as the worker's delivery task runs it (claim, re-check
 the event stream through Redis, send, record, prune): --pushes due nudges, one device each,
 delivered by one worker process, then by two at once, to a fake FCM (nginx, over HTTP/2 with
 TLS, in its own process: a fixed answer to every request), --rounds times in turn; the figures
-are each round's and the medians. The baseline, in the same run, is the same delivery code
+are each round's and the medians. All those nudges say the same; a last round gives each nudge
+its own text, as most real ones have (a name, a count), with one worker. The baseline, in the same run, is the same delivery code
 sending through firebase-admin's own `send_each` (a thread per message over `requests`,
 HTTP/1.1) as the project did before, over --baseline-pushes nudges.
 
@@ -61,8 +62,9 @@ def make_people(count: int):
     )
 
 
-def make_backlog(count: int) -> None:
-    """`count` people with one device each and one due nudge each, made afresh."""
+def make_backlog(count: int, *, personal: bool = False) -> None:
+    """`count` people with one device each and one due nudge each, made afresh; with `personal`,
+    each nudge's text is its own (a different name in each), else all say the same."""
     from datetime import time as clock
 
     from django.db import connection
@@ -89,7 +91,12 @@ def make_backlog(count: int) -> None:
                 kind=Kind.SESSION_STARTED,
                 dedupe_key=f"bench:{pk}",
                 due_at=due,
-                context={"session_id": 0, "started_by": "Morgan", "title": "Check-in", "team": "North"},
+                context={
+                    "session_id": 0,
+                    "started_by": f"Morgan {pk}" if personal else "Morgan",
+                    "title": "Check-in",
+                    "team": "North",
+                },
             )
             for pk in people
         ),
@@ -150,13 +157,13 @@ class SendEachBackend:
         ]
 
 
-def deliver(fcm, *, workers: int, pushes: int, baseline: bool = False) -> float:
+def deliver(fcm, *, workers: int, pushes: int, baseline: bool = False, personal: bool = False) -> float:
     """Deliver a fresh backlog of `pushes` with `workers` processes; print and return pushes/s."""
     from django.db import connections
 
     from nudges.models import DeliveryAttempt, Nudge
 
-    make_backlog(pushes)
+    make_backlog(pushes, personal=personal)
     connections.close_all()
     context = multiprocessing.get_context("spawn")
     start, results = context.Event(), context.Queue()
@@ -177,6 +184,7 @@ def deliver(fcm, *, workers: int, pushes: int, baseline: bool = False) -> float:
     wall = max(report[2] for report in reports)
     rate = pushes / wall
     name = "firebase-admin send_each (baseline)" if baseline else f"{workers} worker{'s' * (workers > 1)}"
+    name += ", each nudge its own text" if personal else ""
     print(f"  {name}: {pushes} nudges in {wall:.1f} s = {rate:,.0f} pushes/s")
     for pid, handled, seconds, cpu, database_cpu in reports:
         print(
@@ -227,12 +235,13 @@ def main():
         for _ in range(args.rounds):
             ones.append(deliver(fcm, workers=1, pushes=args.pushes))
             twos.append(deliver(fcm, workers=2, pushes=args.pushes))
+        personal = deliver(fcm, workers=1, pushes=args.pushes, personal=True)
     one, two = statistics.median(ones), statistics.median(twos)
     print(
         f"  medians of {args.rounds} rounds: one worker {one:,.0f} pushes/s, {one / baseline:.1f}× the baseline; "
         f"two workers {two:,.0f} pushes/s, {two / one:.2f}× one (each round: "
         + ", ".join(f"{b / a:.2f}×" for a, b in zip(ones, twos))
-        + ")"
+        + f"); one worker with each nudge's own text {personal:,.0f} pushes/s, {personal / one:.2f}× the same text"
     )
 
 
