@@ -20,9 +20,13 @@ import time
 
 from channels.layers import InMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer as OneByOneRedisChannelLayer
+from redis.asyncio import BlockingConnectionPool
 
 logger = logging.getLogger(__name__)
 
+# Connections to each Redis server, per process, as redis-py's default pool has.
+POOL_SIZE = 100
+POOL_WAIT_SECONDS = 10
 LINE_LIMIT = 16 * 1024 * 1024  # a round's frame carries every share: far over asyncio's 64 KiB default
 
 
@@ -68,6 +72,17 @@ class RedisChannelLayer(OneByOneRedisChannelLayer):
     worker's batch of nudges puts each one's in-app copy on its person's stream, and most people
     have no stream open at that moment: one by one, that was most of a push's cost.
     """
+
+    def create_pool(self, index: int) -> BlockingConnectionPool:
+        """A pool whose callers wait for a free connection (up to POOL_WAIT_SECONDS) rather than
+        fail: when a server's phones closed their streams together, each leaving its group at
+        once, redis-py's default pool refused all past its hundredth (MaxConnectionsError)."""
+        host = dict(self.hosts[index])
+        if "address" not in host:  # Sentinel: channels_redis's own pool
+            return super().create_pool(index)
+        return BlockingConnectionPool.from_url(
+            host.pop("address"), max_connections=POOL_SIZE, timeout=POOL_WAIT_SECONDS, **host
+        )
 
     async def group_send_each(self, messages: list[tuple[str, dict]]) -> None:
         """Send each (group, message), in order: which groups have anyone in them is asked in one

@@ -67,3 +67,16 @@ async def test_a_member_past_the_group_expiry_no_longer_counts_as_listening(laye
     await layer.group_send_each([("user.5", {"type": "stream.event"})])
 
     assert sent_to == []
+
+
+async def test_a_hundred_and_fifty_streams_closing_at_once_each_leave_their_group(layer):
+    """More at once than the pool holds connections (a server's phones going away together):
+    each waits its turn for a connection instead of failing."""
+    channels = [await layer.new_channel() for _ in range(150)]
+    for n, channel in enumerate(channels):
+        await layer.group_add(f"user.{n}", channel)
+
+    await asyncio.gather(*(layer.group_discard(f"user.{n}", channel) for n, channel in enumerate(channels)))
+
+    connection = layer.connection(0)
+    assert [await connection.zcard(layer._group_key(f"user.{n}")) for n in range(150)] == [0] * 150
