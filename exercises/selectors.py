@@ -127,10 +127,7 @@ def today_for_user(*, user: User, now: datetime | None = None) -> Today:
         )
         .get()
     )
-    practice = getattr(person, "practice", None)
-    if practice is not None and not practice_answers(practice, time_zone=person.time_zone, now=now):
-        # A zone changed behind its back (the admin) or a clock went back: count afresh.
-        practice = _counted(user=person, runs=Run.objects.filter(user=user, completed_at__lte=now))
+    practice = _answering(getattr(person, "practice", None), user=person, now=now)
     exercise = _pick(
         user=user,
         day=day,
@@ -150,13 +147,50 @@ def today_for_user(*, user: User, now: datetime | None = None) -> Today:
 
 
 def recommendation_for(*, user: User, day: date) -> Exercise | None:
-    """The exercise for this person on this local day, counted from their runs (today's screen
-    reads the same pick from the kept practice)."""
+    """The exercise for this person on any local day, counted from their runs before it: the
+    rule itself. Today's screen and the daily nudges read the pick for the day at hand from the
+    kept practice instead, and tests/test_today_practice.py holds them to this."""
     start = local_day_start(user=user, day=day)
     practice = _counted(user=user, runs=Run.objects.filter(user=user, completed_at__lt=start))
     leads = Membership.objects.filter(_leads(user.pk)).exists()
     offered = _personal_catalogue(leads=leads, organisation_id=user.organisation_id)
     return _pick(user=user, day=day, done=done_before(practice, start=start), offered=offered)
+
+
+@dataclass(frozen=True)
+class DayOfPractice:
+    """A person's local day, as a daily nudge asks about it."""
+
+    done: bool  # an exercise completed already that day
+    pick: Exercise | None  # the day's exercise: today's screen's, recommendation_for's
+
+
+def days_of_practice(*, users: list[User], now: datetime) -> dict[int, DayOfPractice]:
+    """Each person's local day at `now`, read for all of them at once (a batch of daily nudges)
+    as today's screen reads one: their kept practices, who leads a team and the catalogue's
+    version in three queries, and the catalogue as the process keeps it."""
+    practices = {practice.user_id: practice for practice in Practice.objects.filter(user__in=users)}
+    leads = set(Membership.objects.filter(user__in=users, role=Membership.Role.LEAD).values_list("user_id", flat=True))
+    version = catalogue_version()
+    days = {}
+    for user in users:
+        day = local_today(user=user, now=now)
+        start = local_day_start(user=user, day=day)
+        practice = _answering(practices.get(user.pk), user=user, now=now)
+        offered = kept_catalogue.offered(version=version, organisation_id=user.organisation_id, leads=user.pk in leads)
+        days[user.pk] = DayOfPractice(
+            done=practice is not None and practice.last_completed_at >= start,
+            pick=_pick(user=user, day=day, done=done_before(practice, start=start), offered=offered),
+        )
+    return days
+
+
+def _answering(practice: Practice | None, *, user: User, now: datetime) -> Practice | None:
+    """The kept practice if it answers at `now`; else (a zone changed behind its back, or a clock
+    went back) counted afresh from the runs."""
+    if practice is not None and not practice_answers(practice, time_zone=user.time_zone, now=now):
+        return _counted(user=user, runs=Run.objects.filter(user=user, completed_at__lte=now))
+    return practice
 
 
 def _counted(*, user: User, runs: QuerySet[Run]) -> Practice | None:

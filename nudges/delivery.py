@@ -23,7 +23,7 @@ from nudges.kinds import KINDS, render
 from nudges.leases import Lease, held, holding, lease_due
 from nudges.models import DeliveryAttempt, Device, Nudge
 from nudges.push import Push, PushResult, push_backend
-from nudges.recheck import decide, sent_today_by_person, zone
+from nudges.recheck import decide, read_ahead, sent_today_by_person, zone
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -72,6 +72,7 @@ def _prepare(lease: Lease, *, now: datetime) -> list[Nudge]:
     ours = held(lease, lock=True)
     claimed = [n for n in lease.nudges if n.pk in ours]
     counts = sent_today_by_person(nudges=claimed, now=now) if claimed else {}
+    read_ahead(nudges=[n for n in claimed if n.sent_at is None], now=now)
     going, first_time, skipped, deferred = [], [], {}, {}
     for nudge in claimed:
         if nudge.sent_at is not None:
@@ -110,8 +111,7 @@ def _prepare(lease: Lease, *, now: datetime) -> list[Nudge]:
 
 def _texts_write(nudges: list[Nudge], *, sent_at: datetime) -> None:
     """Each nudge's own title and body, and when it was sent, in one UPDATE from a list of values
-    (SQLite and PostgreSQL both name its columns column1...): an UPDATE per distinct text halved
-    delivery of personal texts, and bulk_update (a CASE per row and field) cost as much."""
+    (columns column1... in both databases); one per distinct text, or bulk_update, cost twice."""
     table, values = Nudge._meta.db_table, ", ".join(["(%s, %s, %s)"] * len(nudges))
     with connection.cursor() as cursor:
         cursor.execute(

@@ -44,6 +44,18 @@ def decide(*, nudge: Nudge, now: datetime, sent_today: int) -> Decision:
     return Decision(send=True)
 
 
+def read_ahead(*, nudges: list[Nudge], now: datetime) -> None:
+    """What each kind with a `read_ahead` reads once for its nudges of the batch, handed to each."""
+    by_kind: dict[str, list[Nudge]] = {}
+    for nudge in nudges:
+        by_kind.setdefault(nudge.kind, []).append(nudge)
+    for kind, of_kind in by_kind.items():
+        if KINDS[kind].read_ahead:
+            read = KINDS[kind].read_ahead(of_kind, now)
+            for nudge in of_kind:
+                nudge.read_ahead = read[nudge.pk]
+
+
 @cache
 def zone(name: str) -> ZoneInfo:
     """The time zone of that name, kept. ZoneInfo itself keeps only the last eight it made (and

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.factories import UserFactory
+from exercises.factories import ExerciseFactory
 from nudges.delivery import LEASE, nudges_deliver
 from nudges.kinds import KINDS
 from nudges.leases import lease_due
@@ -48,13 +49,17 @@ def _daytime(time_machine):
     time_machine.move_to("2026-06-10 12:00Z", tick=True)
 
 
-def backlog(people: int) -> list[Nudge]:
+def backlog(people: int, kind: str = Kind.SEEN, **fields) -> list[Nudge]:
     due = timezone.now() - timedelta(minutes=1)
     nudges = []
     for _ in range(people):
-        person = UserFactory(time_zone="UTC")
+        person = UserFactory(time_zone="UTC", **fields)
         Device.objects.create(user=person, token=f"token-{person.pk}", platform=Device.Platform.ANDROID)
-        nudges.append(Nudge.objects.create(user=person, kind=Kind.SEEN, dedupe_key=f"seen:{person.pk}", due_at=due))
+        nudges.append(
+            Nudge.objects.create(
+                user=person, kind=kind, dedupe_key=f"{kind}:{person.pk}", due_at=due, planned_for=due.date()
+            )
+        )
     return nudges
 
 
@@ -110,6 +115,22 @@ def test_delivering_a_batch_takes_as_many_queries_for_90_pushes_as_for_9(setting
         counts.append(len(queries))
         Nudge.objects.all().delete()
     assert counts[0] == counts[1]
+
+
+def test_a_batch_of_daily_exercises_reads_the_peoples_practice_at_once(settings, organisation):
+    """Whether each has done one today and which to suggest: read for the batch, not per person
+    (the catalogue once per organisation, and kept)."""
+    settings.PUSH_BACKEND = "nudges.push.ConsoleBackend"
+    ExerciseFactory.create_batch(3)
+    counts = []
+    for people in (1, 9, 90):  # the first batch reads the catalogue, which the process then keeps
+        backlog(people, kind=Kind.DAILY_EXERCISE, organisation=organisation)
+        with CaptureQueriesContext(connection) as queries:
+            nudges_deliver()
+        assert set(Nudge.objects.values_list("status", flat=True)) == {"sent"}
+        counts.append(len(queries))
+        Nudge.objects.all().delete()
+    assert counts[1] == counts[2] == counts[0] - 1
 
 
 def test_each_nudge_of_a_batch_keeps_its_own_text_and_when_it_was_sent(settings, monkeypatch):

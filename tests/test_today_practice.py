@@ -16,10 +16,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.factories import UserFactory
+from accounts.selectors import local_day_start
 from accounts.services import profile_update
 from exercises.factories import ExerciseFactory, RunFactory, ThemeFactory
 from exercises.models import Exercise, Practice, Run
-from exercises.selectors import kept_catalogue, recommendation_for, today_for_user
+from exercises.selectors import (
+    DayOfPractice,
+    days_of_practice,
+    kept_catalogue,
+    recommendation_for,
+    runs_completed_since,
+    today_for_user,
+)
 from exercises.services import (
     catalogue_changed,
     content_pack_load,
@@ -130,6 +138,10 @@ def test_todays_screen_from_the_kept_practice_is_the_one_counted_afresh(catalogu
                 (today, practice), (today_afresh, practice_afresh) = kept(person, now), counted_afresh(person, now)
                 assert today == today_afresh
                 assert today.exercise == recommendation_for(user=person, day=today.date)
+                # A daily nudge reads the same day, for a batch of people at once.
+                since = local_day_start(user=person, day=today.date)
+                done = runs_completed_since(user=person, since=since).filter(completed_at__lte=now).exists()
+                assert days_of_practice(users=[person], now=now)[person.pk] == DayOfPractice(done, today.exercise)
                 # The row itself, but after a zone changed behind its back: that one is counted
                 # afresh on reading until the next completion.
                 if practice and practice["time_zone"] == person.time_zone:

@@ -76,9 +76,12 @@ class NudgeKind:
 
     `still_relevant` is asked just before sending ("" if it still makes sense, else why not);
     `facts` then reads what its `text` needs (None: nothing worth saying, so it is skipped).
-    Both read other apps only through their selectors. A kind with a `schedule` is planned by
-    the clock; one without is planned by its trigger (nudges/triggers.py). A newer push with the
-    same `collapse_key` replaces an unread older one on the phone (None: they pile up)."""
+    Both read other apps only through their selectors. A kind whose look would read per nudge
+    may read once per batch instead: `read_ahead(nudges, now)` gives, by nudge id, what delivery
+    then hands each nudge as `nudge.read_ahead` before asking it. A kind with a `schedule` is
+    planned by the clock; one without is planned by its trigger (nudges/triggers.py). A newer
+    push with the same `collapse_key` replaces an unread older one on the phone (None: they pile
+    up)."""
 
     name: str
     preference: str
@@ -87,3 +90,4 @@ class NudgeKind:
     still_relevant: Callable[..., str] = always_relevant
     schedule: Schedule | None = None
     collapse_key: str | None = None
+    read_ahead: Callable[[list[Nudge], datetime], dict] | None = None

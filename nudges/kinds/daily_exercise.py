@@ -6,22 +6,27 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from accounts.selectors import local_day_start
-from exercises.selectors import recommendation_for, runs_completed_since, text_in
+from exercises.selectors import days_of_practice, text_in
 from nudges.kinds.base import NudgeKind, Schedule, Text, is_stale
 from nudges.models import Kind
+
+
+def read_ahead(nudges, now) -> dict:
+    """The people's days of practice, read for the batch at once."""
+    days = days_of_practice(users=[nudge.user for nudge in nudges], now=now)
+    return {nudge.pk: days[nudge.user_id] for nudge in nudges}
 
 
 def still_relevant(*, nudge, user, local) -> str:
     if is_stale(nudge=nudge, local=local):
         return "stale"
-    if runs_completed_since(user=user, since=local_day_start(user=user, day=local.date())).exists():
+    if nudge.read_ahead.done:
         return "already_done"
     return ""
 
 
 def facts(*, nudge, user, local) -> dict | None:
-    exercise = recommendation_for(user=user, day=local.date())
+    exercise = nudge.read_ahead.pick
     if exercise is None:
         return None
     # The title in the person's language, as the rest of the nudge: never an English one in French.
@@ -48,4 +53,5 @@ KIND = NudgeKind(
         period=date.isoformat,
     ),
     collapse_key="daily_exercise",
+    read_ahead=read_ahead,
 )
