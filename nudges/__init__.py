@@ -20,7 +20,8 @@ Adding a kind takes:
 
 1. `nudges/kinds/<kind>.py` with its `KIND = NudgeKind(...)`: its name, preference field,
    texts (wrapped in gettext), and if it needs them the facts it reads just before sending,
-   when it is no longer relevant, its schedule (clock-driven) and its collapse key. It reads
+   when it is no longer relevant (a `read_ahead` reads what those need once per batch, where
+   they would read per nudge), its schedule (clock-driven) and its collapse key. It reads
    other apps only through their selectors. Then one line in the `KINDS` tuple of
    `nudges/kinds/__init__.py`.
 2. Its name in `Kind` and a `BooleanField(default=True)` of the same name on `Preferences`
