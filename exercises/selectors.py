@@ -170,7 +170,7 @@ def days_of_practice(*, users: list[User], now: datetime) -> dict[int, DayOfPrac
     as today's screen reads one: their kept practices, who leads a team and the catalogue's
     version in three queries, and the catalogue as the process keeps it."""
     practices = {practice.user_id: practice for practice in Practice.objects.filter(user__in=users)}
-    leads = set(Membership.objects.filter(user__in=users, role=Membership.Role.LEAD).values_list("user_id", flat=True))
+    leads = set(_lead_memberships().filter(user__in=users).values_list("user_id", flat=True))
     version = catalogue_version()
     days = {}
     for user in users:
@@ -199,7 +199,12 @@ def _counted(*, user: User, runs: QuerySet[Run]) -> Practice | None:
 
 
 def _leads(user) -> Exists:
-    return Exists(Membership.objects.filter(user=user, role=Membership.Role.LEAD))
+    return Exists(_lead_memberships().filter(user=user))
+
+
+def _lead_memberships() -> QuerySet[Membership]:
+    """What makes someone a lead, to whom the exercises for leads are offered too."""
+    return Membership.objects.filter(role=Membership.Role.LEAD)
 
 
 def _count(rows: QuerySet, key: str) -> QuerySet:
