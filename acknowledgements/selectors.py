@@ -12,6 +12,7 @@ from django.db.models.expressions import RawSQL
 
 from accounts.models import User
 from acknowledgements.models import Acknowledgement, Reaction
+from common.counting import counted_since_each
 from common.errors import NotFound
 from teams.models import Membership
 from teams.selectors import teammate_ids
@@ -96,6 +97,12 @@ def unread_received(*, recipient: User | OuterRef) -> QuerySet[Acknowledgement]:
 def acknowledgements_sent_since(*, sender: User | OuterRef, since: datetime) -> QuerySet[Acknowledgement]:
     """What someone acknowledged since `since`; `sender` may be an OuterRef, one subquery per person."""
     return Acknowledgement.objects.filter(sender=sender, created_at__gte=since)
+
+
+def acknowledgements_sent_counts(*, since: dict[int, datetime]) -> dict[int, int]:
+    """How many acknowledgements each person sent at or after their own moment in `since`, for
+    many people at once (one query)."""
+    return counted_since_each(Acknowledgement.objects.all(), person="sender_id", at="created_at", since=since)
 
 
 def acknowledgers_count_since(*, recipient: User, since: datetime) -> int:

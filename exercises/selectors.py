@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import local_day_start, local_today
 from acknowledgements.selectors import unread_received
+from common.counting import counted_since_each
 from common.errors import NotFound
 from common.weeks import monday_of
 from exercises.models import CatalogueRevision, Exercise, Practice, Run, Step, Theme, WithheldTheme
@@ -294,3 +295,9 @@ kept_catalogue = KeptCatalogue()
 def runs_completed_since(*, user: User, since: datetime) -> QuerySet[Run]:
     """The person's runs completed at or after `since`."""
     return Run.objects.filter(user=user, completed_at__gte=since)
+
+
+def runs_completed_counts(*, since: dict[int, datetime]) -> dict[int, int]:
+    """How many runs each person completed at or after their own moment in `since`, for many
+    people at once (one query)."""
+    return counted_since_each(Run.objects.all(), person="user_id", at="completed_at", since=since)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from accounts.models import User
 from accounts.selectors import local_day_start
+from common.counting import counted_since_each
 from nudges.kinds import KINDS
 from nudges.models import Nudge
 from nudges.selectors import preferences_for
@@ -68,12 +69,7 @@ def sent_today_by_person(*, nudges: list[Nudge], now: datetime) -> dict[int, int
     starts = {
         n.user_id: local_day_start(user=n.user, day=now.astimezone(zone(n.user.time_zone)).date()) for n in nudges
     }
-    counts = dict.fromkeys(starts, 0)
-    sent = Nudge.objects.filter(user_id__in=starts, sent_at__gte=min(starts.values())).values_list("user_id", "sent_at")
-    for user_id, sent_at in sent:
-        if sent_at >= starts[user_id]:
-            counts[user_id] += 1
-    return counts
+    return counted_since_each(Nudge.objects.all(), person="user_id", at="sent_at", since=starts)
 
 
 def _still_relevant(nudge: Nudge, user: User, local: datetime) -> str:

@@ -1,11 +1,13 @@
 """Reads of the private journal. Every function here takes the author: there is no way to
-ask for someone else's reflections."""
+ask for someone else's reflections. The one that takes several (a batch of look-back nudges)
+answers with a number for each, never an entry."""
 
 import calendar
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import local_day_start, local_today
@@ -97,18 +99,43 @@ def on_this_day(*, author: User, now: datetime | None = None) -> dict[str, list[
     """The entries written about a month, a quarter and a year before today (within three days
     either side, in the person's time zone), oldest first: ids and times, for the phone to
     decrypt and show."""
+    return _on_this_day(authors=[author], now=now or timezone.now())[author.pk]
+
+
+def on_this_day_counts(*, authors: list[User], now: datetime) -> dict[int, int]:
+    """How many entries each person has on this day (on_this_day), for many people at once in
+    one query: a number for each person's own weekly look-back, never an entry."""
+    return {
+        author_id: sum(len(entries) for entries in windows.values())
+        for author_id, windows in _on_this_day(authors=authors, now=now).items()
+    }
+
+
+def _on_this_day(*, authors: list[User], now: datetime) -> dict[int, dict[str, list[Reflection]]]:
+    windows = {author.pk: _windows_on_this_day(author=author, now=now) for author in authors}
+    # A window of one name lies within a day of each person's (time zones): one range per name
+    # reads them all, and each person's own windows are cut from it.
+    in_any = Q()
+    for name in ON_THIS_DAY:
+        start = min(person[name][0] for person in windows.values())
+        end = max(person[name][1] for person in windows.values())
+        in_any |= Q(occurred_at__gte=start, occurred_at__lt=end)
+    entries = Reflection.objects.filter(in_any, author__in=windows).only("pk", "author_id", "occurred_at")
+    found = {author_id: {name: [] for name in ON_THIS_DAY} for author_id in windows}
+    for entry in entries.order_by("occurred_at"):
+        for name, (start, end) in windows[entry.author_id].items():
+            if start <= entry.occurred_at < end:
+                found[entry.author_id][name].append(entry)
+    return found
+
+
+def _windows_on_this_day(*, author: User, now: datetime) -> dict[str, tuple[datetime, datetime]]:
     today = local_today(user=author, now=now)
     windows = {}
     for name, months in ON_THIS_DAY.items():
         middle = local_day_start(user=author, day=_months_before(today, months))
         windows[name] = (middle - ON_THIS_DAY_SLACK, middle + timedelta(days=1) + ON_THIS_DAY_SLACK)
-    in_any = Q()
-    for start, end in windows.values():
-        in_any |= Q(occurred_at__gte=start, occurred_at__lt=end)
-    entries = list(Reflection.objects.filter(in_any, author=author).only("pk", "occurred_at").order_by("occurred_at"))
-    return {
-        name: [entry for entry in entries if start <= entry.occurred_at < end] for name, (start, end) in windows.items()
-    }
+    return windows
 
 
 def _mean(values: list[int]) -> float | None:

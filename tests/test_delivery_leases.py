@@ -166,3 +166,16 @@ def query_plan(sql: str) -> str:
         else:
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
         return "\n".join(str(row[-1]) for row in cursor.fetchall())
+
+
+def test_a_batch_of_weekly_look_backs_reads_everyones_week_at_once(settings):
+    settings.PUSH_BACKEND = "nudges.push.ConsoleBackend"
+    counts = []
+    for people in (9, 90):
+        backlog(people, kind=Kind.WEEKLY_LOOKBACK)
+        with CaptureQueriesContext(connection) as queries:
+            nudges_deliver()
+        assert set(Nudge.objects.values_list("status", flat=True)) == {"sent"}
+        counts.append(len(queries))
+        Nudge.objects.all().delete()
+    assert counts[0] == counts[1]

@@ -9,11 +9,13 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.factories import UserFactory
 from exercises.factories import ExerciseFactory, RunFactory, StepFactory, ThemeFactory
 from nudges.clock import nudges_plan
 from nudges.delivery import nudges_deliver
 from nudges.models import Kind, Nudge
 from reflections.factories import ReflectionFactory
+from reflections.selectors import on_this_day, on_this_day_counts
 from tests.conftest import error_codes
 
 pytestmark = pytest.mark.django_db
@@ -229,3 +231,21 @@ def test_the_weekly_look_back_mentions_entries_from_around_this_time(member):
 def test_the_weekly_look_back_says_nothing_of_the_past_when_there_is_none(member):
     deliver_the_weekly_look_back()
     assert "around this time" not in Nudge.objects.get(user=member, kind=Kind.WEEKLY_LOOKBACK).body
+
+
+@pytest.mark.parametrize("zones", [("UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago"), ("Europe/London",) * 3])
+def test_counting_a_batch_of_people_on_this_day_agrees_with_asking_each(zones):
+    """Each person's windows are their own local days, even when the people counted together
+    live a calendar day apart (UTC+14 and UTC-11): an entry a day either side of a window's edge
+    counts for exactly the people whose window it falls in."""
+    people = [UserFactory(time_zone=zone) for zone in zones]
+    around_the_windows = [*range(25, 37), *range(85, 99), *range(358, 373)]  # days ago
+    for someone in people:
+        for days_ago in around_the_windows:
+            for hours in (0, 12):
+                ReflectionFactory(author=someone, occurred_at=NOW - timedelta(days=days_ago, hours=hours))
+    counts = on_this_day_counts(authors=people, now=NOW)
+    assert counts == {
+        someone.pk: sum(len(entries) for entries in on_this_day(author=someone, now=NOW).values()) for someone in people
+    }
+    assert all(counts.values())

@@ -828,3 +828,19 @@ def test_a_locale_without_translations_falls_back_to_english():
     deliver(utc(2026, 6, 10, 9, 0))
 
     assert daily_nudges(someone).get(planned_for=date(2026, 6, 10)).title == "Today's exercise"
+
+
+def test_look_backs_sent_together_each_count_the_persons_own_week(todays_exercise):
+    """Sunday 23:30 UTC was already Monday in London: that run is in the Londoner's week, not in
+    the week of someone on UTC, though both look-backs go out in one batch."""
+    londoner, on_utc = person("Europe/London"), person()
+    for someone in (londoner, on_utc):
+        RunFactory(user=someone, exercise=todays_exercise, completed_at=utc(2026, 6, 7, 23, 30))
+    AcknowledgementFactory(sender=on_utc, created_at=utc(2026, 6, 12, 9, 0))
+    plan(utc(2026, 6, 11, 20, 0))
+
+    deliver(utc(2026, 6, 12, 16, 0))
+
+    bodies = {n.user_id: n.body for n in Nudge.objects.filter(kind=Kind.WEEKLY_LOOKBACK, status=SENT)}
+    assert bodies[londoner.pk].startswith("1 exercises done, 0 colleagues seen.")
+    assert bodies[on_utc.pk].startswith("0 exercises done, 1 colleagues seen.")

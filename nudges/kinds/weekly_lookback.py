@@ -1,20 +1,43 @@
 """Friday 16:00 local, with the week in numbers, and the journal entries written about a month,
 a quarter or a year ago when there are any (the phone opens them: only it can read them)."""
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import TimeField, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.selectors import local_day_start
-from acknowledgements.selectors import acknowledgements_sent_since
-from exercises.selectors import runs_completed_since
+from accounts.selectors import local_day_start, local_today
+from acknowledgements.selectors import acknowledgements_sent_counts
+from common.weeks import monday_of
+from exercises.selectors import runs_completed_counts
 from nudges.kinds.base import NudgeKind, Schedule, Text, is_stale
 from nudges.models import Kind
-from reflections.selectors import on_this_day
+from reflections.selectors import on_this_day_counts
 
 FRIDAY = 4
+
+
+def read_ahead(nudges, now) -> dict:
+    """The week in numbers of everyone in the batch, read at once: three queries for them all."""
+    people = [nudge.user for nudge in nudges]
+    since = {person.pk: _week_start(person, now) for person in people}
+    exercises = runs_completed_counts(since=since)
+    acknowledgements = acknowledgements_sent_counts(since=since)
+    looking_back = on_this_day_counts(authors=people, now=now)
+    return {
+        nudge.pk: {
+            "exercises": exercises[nudge.user_id],
+            "acknowledgements": acknowledgements[nudge.user_id],
+            "looking_back": looking_back[nudge.user_id],
+        }
+        for nudge in nudges
+    }
+
+
+def _week_start(person, now: datetime) -> datetime:
+    today = local_today(user=person, now=now)
+    return local_day_start(user=person, day=monday_of(today))
 
 
 def still_relevant(*, nudge, user, local) -> str:
@@ -22,12 +45,7 @@ def still_relevant(*, nudge, user, local) -> str:
 
 
 def facts(*, nudge, user, local) -> dict:
-    week_start = local_day_start(user=user, day=local.date() - timedelta(days=local.weekday()))
-    return {
-        "exercises": runs_completed_since(user=user, since=week_start).count(),
-        "acknowledgements": acknowledgements_sent_since(sender=user, since=week_start).count(),
-        "looking_back": sum(len(entries) for entries in on_this_day(author=user, now=local).values()),
-    }
+    return nudge.read_ahead
 
 
 def text(facts: dict) -> Text:
@@ -62,4 +80,5 @@ KIND = NudgeKind(
         period=_iso_week,
     ),
     collapse_key="weekly_lookback",
+    read_ahead=read_ahead,
 )
