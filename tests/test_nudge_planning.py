@@ -814,6 +814,18 @@ def test_every_kind_of_nudge_has_a_french_text():
     assert untranslated == []
 
 
+@pytest.mark.parametrize(
+    ("locale", "body"),
+    [
+        ("en", "1 exercise done, 1 colleague seen. Thank you for showing up."),
+        ("fr", "1 exercice fait, 1 collègue remarqué·e. Merci d'être là."),
+    ],
+)
+def test_a_week_of_one_exercise_and_one_colleague_is_told_in_the_singular(locale, body):
+    facts = {"exercises": 1, "acknowledgements": 1, "looking_back": 0}
+    assert render(kind=Kind.WEEKLY_LOOKBACK, locale=locale, facts=facts).body == body
+
+
 def test_a_regional_french_locale_gets_french():
     assert render(kind=Kind.REFLECT_AFTER, locale="fr-CA", facts={}) == render(
         kind=Kind.REFLECT_AFTER, locale="fr", facts={}
@@ -842,5 +854,5 @@ def test_look_backs_sent_together_each_count_the_persons_own_week(todays_exercis
     deliver(utc(2026, 6, 12, 16, 0))
 
     bodies = {n.user_id: n.body for n in Nudge.objects.filter(kind=Kind.WEEKLY_LOOKBACK, status=SENT)}
-    assert bodies[londoner.pk].startswith("1 exercises done, 0 colleagues seen.")
-    assert bodies[on_utc.pk].startswith("0 exercises done, 1 colleagues seen.")
+    assert bodies[londoner.pk].startswith("1 exercise done, 0 colleagues seen.")
+    assert bodies[on_utc.pk].startswith("0 exercises done, 1 colleague seen.")

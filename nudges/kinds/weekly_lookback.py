@@ -49,10 +49,15 @@ def facts(*, nudge, user, local) -> dict:
 
 
 def text(facts: dict) -> Text:
-    body = _("%(exercises)d exercises done, %(acknowledgements)d colleagues seen. Thank you for showing up.") % {
-        "exercises": facts["exercises"],
-        "acknowledgements": facts["acknowledgements"],
-    }
+    exercises, acknowledgements = facts["exercises"], facts["acknowledgements"]
+    body = " ".join(
+        [
+            ngettext("%(count)d exercise done,", "%(count)d exercises done,", exercises) % {"count": exercises},
+            ngettext("%(count)d colleague seen.", "%(count)d colleagues seen.", acknowledgements)
+            % {"count": acknowledgements},
+            _("Thank you for showing up."),
+        ]
+    )
     looking_back = facts["looking_back"]
     if looking_back:
         body += " " + ngettext(
