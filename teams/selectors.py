@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, Prefetch, QuerySet
+from django.db.models import BooleanField, Count, F, Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -122,14 +122,18 @@ def profile_for(*, user: User) -> Profile:
     )
 
 
-def first_teammate_outside(*, user: User, excluding: QuerySet) -> User | None:
-    """The active teammate with the lowest id who is not among `excluding` (a subquery of ids)."""
-    mate = (
-        Membership.objects.filter(team__memberships__user=user, user__is_active=True)
-        .exclude(user=user)
-        .exclude(user_id__in=excluding)
+def first_teammates_outside(*, people: list[User], excluding: dict[int, set[int]]) -> dict[int, User | None]:
+    """For each person, their active teammate with the lowest id who is not among their own
+    `excluding` ids (None when every teammate is): for many people at once, in one query."""
+    mates = (
+        Membership.objects.filter(team__memberships__user__in=people, user__is_active=True)
+        .annotate(person_id=F("team__memberships__user_id"))
         .select_related("user")
         .order_by("user_id")
-        .first()
     )
-    return mate.user if mate else None
+    first: dict[int, User | None] = dict.fromkeys((person.pk for person in people), None)
+    for mate in mates:
+        outside = mate.user_id != mate.person_id and mate.user_id not in excluding.get(mate.person_id, ())
+        if outside and first[mate.person_id] is None:
+            first[mate.person_id] = mate.user
+    return first

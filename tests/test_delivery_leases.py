@@ -17,6 +17,7 @@ from nudges.kinds import KINDS
 from nudges.leases import lease_due
 from nudges.models import DeliveryAttempt, Device, Kind, Nudge
 from nudges.push import PushResult
+from teams.factories import MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -173,6 +174,21 @@ def test_a_batch_of_weekly_look_backs_reads_everyones_week_at_once(settings):
     counts = []
     for people in (9, 90):
         backlog(people, kind=Kind.WEEKLY_LOOKBACK)
+        with CaptureQueriesContext(connection) as queries:
+            nudges_deliver()
+        assert set(Nudge.objects.values_list("status", flat=True)) == {"sent"}
+        counts.append(len(queries))
+        Nudge.objects.all().delete()
+    assert counts[0] == counts[1]
+
+
+def test_a_batch_of_reconnect_nudges_reads_everyones_teammates_at_once(settings):
+    settings.PUSH_BACKEND = "nudges.push.ConsoleBackend"
+    counts = []
+    for people in (9, 90):
+        team = TeamFactory()
+        for nudge in backlog(people, kind=Kind.RECONNECT):
+            MembershipFactory(team=team, user=nudge.user)
         with CaptureQueriesContext(connection) as queries:
             nudges_deliver()
         assert set(Nudge.objects.values_list("status", flat=True)) == {"sent"}

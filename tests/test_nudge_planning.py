@@ -700,6 +700,37 @@ def test_someone_who_acknowledged_a_colleague_this_fortnight_is_not_nudged_to_re
     assert not Nudge.objects.filter(user=quiet_teammate, kind=Kind.RECONNECT).exists()
 
 
+def test_someone_who_acknowledged_a_colleague_after_the_nudge_was_planned_is_not_sent_it(quiet_teammate):
+    plan(utc(2026, 6, 10, 9, 0))
+    AcknowledgementFactory(sender=quiet_teammate, created_at=utc(2026, 6, 10, 10, 0))
+
+    deliver(utc(2026, 6, 10, 11, 0))
+
+    nudge = Nudge.objects.get(user=quiet_teammate, kind=Kind.RECONNECT)
+    assert (nudge.status, nudge.reason) == ("skipped", "already_reconnected")
+
+
+def test_reconnect_nudges_sent_together_each_name_the_persons_own_teammate(quiet_teammate):
+    """Cy for the one who acknowledged Bea; for someone in another team, their own first
+    teammate; nothing for someone who has acknowledged every teammate already."""
+    elsewhere = TeamFactory()
+    other_quiet = MembershipFactory(team=elsewhere, user__date_joined=LONG_AGO).user
+    MembershipFactory(team=elsewhere, user__display_name="Eve")
+    MembershipFactory(team=elsewhere, user__display_name="Fay")
+    small = TeamFactory()
+    thorough = MembershipFactory(team=small, user__date_joined=LONG_AGO).user
+    only_mate = MembershipFactory(team=small, user__display_name="Gil").user
+    AcknowledgementFactory(sender=thorough, recipient=only_mate, created_at=utc(2026, 5, 20, 10, 0))
+    plan(utc(2026, 6, 10, 9, 0))
+
+    deliver(utc(2026, 6, 10, 11, 0))
+
+    nudges = {n.user_id: n for n in Nudge.objects.filter(kind=Kind.RECONNECT)}
+    assert nudges[quiet_teammate.pk].title == "Thinking of Cy?"
+    assert nudges[other_quiet.pk].title == "Thinking of Eve?"
+    assert (nudges[thorough.pk].status, nudges[thorough.pk].reason) == ("skipped", "nothing_to_say")
+
+
 def test_someone_who_joined_less_than_two_weeks_ago_is_not_nudged_to_reconnect():
     team = TeamFactory()
     newcomer = MembershipFactory(team=team, user__date_joined=utc(2026, 6, 1, 9, 0)).user

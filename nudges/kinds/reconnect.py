@@ -1,6 +1,7 @@
 """11:00 local, for someone who has acknowledged nobody for 14 days, naming a teammate they
 have not acknowledged yet."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet, TimeField, Value
@@ -8,10 +9,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.presenters import public_person
-from acknowledgements.selectors import acknowledged_ids, acknowledgements_sent_since
+from acknowledgements.selectors import acknowledged_by, acknowledgements_sent_counts, acknowledgements_sent_since
 from nudges.kinds.base import NudgeKind, Schedule, Text
 from nudges.models import Kind, Nudge
-from teams.selectors import first_teammate_outside
+from teams.selectors import first_teammates_outside
 
 QUIET_FOR = timedelta(days=14)
 
@@ -24,14 +25,30 @@ def quiet_for_a_while(people: QuerySet[User], now: datetime) -> QuerySet[User]:
     return people.filter(~acknowledged_someone, date_joined__lte=since).exclude(nudged)
 
 
+@dataclass(frozen=True)
+class Reconnect:
+    reconnected: bool  # acknowledged someone since the nudge was planned
+    mate: User | None  # the teammate to name
+
+
+def read_ahead(nudges, now) -> dict:
+    """For the whole batch at once: who acknowledged someone since their nudge was planned, and
+    each person's first teammate not acknowledged yet."""
+    people = [nudge.user for nudge in nudges]
+    since: dict[int, datetime] = {}
+    for nudge in nudges:
+        since[nudge.user_id] = min(nudge.created_at, since.get(nudge.user_id, nudge.created_at))
+    sent = acknowledgements_sent_counts(since=since)
+    mates = first_teammates_outside(people=people, excluding=acknowledged_by(senders=people))
+    return {nudge.pk: Reconnect(reconnected=sent[nudge.user_id] > 0, mate=mates[nudge.user_id]) for nudge in nudges}
+
+
 def still_relevant(*, nudge, user, local) -> str:
-    if acknowledgements_sent_since(sender=user, since=nudge.created_at).exists():
-        return "already_reconnected"
-    return ""
+    return "already_reconnected" if nudge.read_ahead.reconnected else ""
 
 
 def facts(*, nudge, user, local) -> dict | None:
-    mate = first_teammate_outside(user=user, excluding=acknowledged_ids(sender=user))
+    mate = nudge.read_ahead.mate
     return {"name": public_person(mate)["display_name"]} if mate else None
 
 
@@ -55,4 +72,5 @@ KIND = NudgeKind(
         who=quiet_for_a_while,
     ),
     collapse_key="reconnect",
+    read_ahead=read_ahead,
 )
