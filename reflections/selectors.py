@@ -113,6 +113,8 @@ def on_this_day_counts(*, authors: list[User], now: datetime) -> dict[int, int]:
 
 def _on_this_day(*, authors: list[User], now: datetime) -> dict[int, dict[str, list[Reflection]]]:
     windows = {author.pk: _windows_on_this_day(author=author, now=now) for author in authors}
+    if not windows:
+        return {}
     # A window of one name lies within a day of each person's (time zones): one range per name
     # reads them all, and each person's own windows are cut from it.
     in_any = Q()

@@ -249,3 +249,7 @@ def test_counting_a_batch_of_people_on_this_day_agrees_with_asking_each(zones):
         someone.pk: sum(len(entries) for entries in on_this_day(author=someone, now=NOW).values()) for someone in people
     }
     assert all(counts.values())
+
+
+def test_counting_nobody_on_this_day_counts_nothing():
+    assert on_this_day_counts(authors=[], now=NOW) == {}
