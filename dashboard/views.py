@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.safestring import mark_safe
 
 from accounts import firebase
 from administration.selectors import administered_organisations
@@ -94,4 +95,11 @@ def organisation(request, organisation_id: int):
         )
     except DomainError as error:
         return refused(request, error.message, 403 if isinstance(error, NotAllowed) else 400)
-    return render(request, "dashboard/organisation.html", {"table": table.data})
+    return render(request, "dashboard/organisation.html", {"table": table.data, "table_json": _for_script(table.text)})
+
+
+def _for_script(json_text: str) -> str:
+    """JSON text made safe inside a <script> element, as Django's json_script makes it (no <, >
+    or & left to end the element), without encoding it again: for an organisation of 200 teams
+    that is megabytes, and cost the page a third of a second more."""
+    return mark_safe(json_text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026"))

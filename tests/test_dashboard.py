@@ -1,6 +1,7 @@
 """The coaches' dashboard as a browser sees it: for coaches, said at sign-in; pages in HTML,
 refusals too; a way out on every page; labels that say what a gap means; a favicon."""
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -127,6 +128,33 @@ def test_the_page_explains_both_labels(coach, organisation):
     with time_machine.travel(AFTER, tick=False):
         page = signed_in(coach).get(f"/coach/organisations/{organisation.pk}/").content.decode()
     assert "no data yet" in page and "suppressed" in page
+
+
+# The figures the charts are drawn from
+
+
+def embedded_table(page: str) -> dict:
+    return json.loads(page.split('<script id="insights" type="application/json">')[1].split("</script>")[0])
+
+
+def test_the_page_embeds_the_very_table_the_api_serves(coach, organisation, client_for):
+    team = TeamFactory(organisation=organisation, name="Herons")
+    for _ in range(5):
+        MembershipFactory(team=team)
+    with time_machine.travel(AFTER, tick=False):
+        insights_roll_up(week_start=date(2026, 3, 2))
+        page = signed_in(coach).get(f"/coach/organisations/{organisation.pk}/?{TWO_WEEKS}").content.decode()
+        api = client_for(coach).get(f"/api/v1/coach/organisations/{organisation.pk}/insights?{TWO_WEEKS}")
+    assert embedded_table(page) == api.json()
+
+
+def test_a_team_name_cannot_end_the_element_the_table_is_embedded_in(coach, organisation):
+    name = "</script><script>alert('&')</script>"
+    TeamFactory(organisation=organisation, name=name)
+    with time_machine.travel(AFTER, tick=False):
+        page = signed_in(coach).get(f"/coach/organisations/{organisation.pk}/").content.decode()
+    assert "<script>alert" not in page
+    assert embedded_table(page)["teams"][0]["name"] == name
 
 
 # Favicon
