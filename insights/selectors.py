@@ -78,12 +78,13 @@ def insights_layout() -> Layout:
 
 class Table(Mapping):
     """A coach's insights table as the JSON text it is served as, put together from the weeks'
-    presented rows without decoding them; read as a mapping (the dashboard, the CSV), it is
-    decoded once."""
+    presented rows without decoding them, with its weeks and organisation at hand (a page's
+    heading); read as a mapping (the CSV), it is decoded once."""
 
-    def __init__(self, *, text: str, weeks: list[str]):
+    def __init__(self, *, text: str, weeks: list[str], organisation: dict):
         self.text = text
         self.weeks = weeks
+        self.organisation = organisation
 
     @cached_property
     def data(self) -> dict:
@@ -116,8 +117,9 @@ def insights_for_coach(
     labels = [week_label(monday) for monday in mondays]
     shown = {team.pk for team in teams}
     weeks = _presented_weeks(organisation_id=organisation_id, mondays=mondays, k=k, layout=layout, shown=shown)
+    organisation = {"id": scope.organisation.pk, "name": scope.organisation.name, "k": k}
     pieces = _object(
-        organisation=as_json({"id": scope.organisation.pk, "name": scope.organisation.name, "k": k}),
+        organisation=as_json(organisation),
         weeks=as_json(labels),
         themes=as_json(layout.themes),
         behaviours=as_json(layout.behaviours),
@@ -130,7 +132,7 @@ def insights_for_coach(
             scope=as_json("teams in your assignment"), weeks=_array(week.organisation_of(shown) for week in weeks)
         ),
     )
-    return Table(text="".join(pieces), weeks=labels)
+    return Table(text="".join(pieces), weeks=labels, organisation=organisation)
 
 
 # The table is megabytes of JSON text: it is put together as a list of pieces and joined once,

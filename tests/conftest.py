@@ -1,3 +1,4 @@
+import json
 import os
 
 import pytest
@@ -92,6 +93,11 @@ def outsider():
 @pytest.fixture
 def staff_admin():
     return UserFactory(organisation=None, is_staff=True, is_superuser=True)
+
+
+def embedded_insights(page: str) -> dict:
+    """The insights table a coach's page embeds for its script to draw."""
+    return json.loads(page.split('<script id="insights" type="application/json">')[1].split("</script>")[0])
 
 
 def error_codes(response) -> list[tuple[str | None, str]]:

@@ -1,7 +1,6 @@
 """The coaches' dashboard as a browser sees it: for coaches, said at sign-in; pages in HTML,
 refusals too; a way out on every page; labels that say what a gap means; a favicon."""
 
-import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -10,8 +9,8 @@ from django.test import Client
 
 from accounts.factories import DEFAULT_PASSWORD, OrganisationFactory
 from insights.services import insights_roll_up
-from reflections.factories import ReflectionFactory
 from teams.factories import CoachAssignmentFactory, MembershipFactory, TeamFactory
+from tests.conftest import embedded_insights
 
 pytestmark = pytest.mark.django_db
 
@@ -102,28 +101,6 @@ def test_signing_out_ends_the_session(coach):
 # Labels
 
 
-def test_weeks_with_no_rollup_yet_read_no_data_yet_not_suppressed(coach, organisation):
-    TeamFactory(organisation=organisation, name="Herons")
-    with time_machine.travel(AFTER, tick=False):
-        page = signed_in(coach).get(f"/coach/organisations/{organisation.pk}/?{TWO_WEEKS}").content.decode()
-    table = page.split("<tbody>")[1].split("</tbody>")[0]
-    assert table.count("no data yet") == 2
-    assert "suppressed" not in table
-
-
-def test_a_rolled_up_week_below_the_threshold_still_reads_suppressed(coach, organisation):
-    team = TeamFactory(organisation=organisation, name="Herons")
-    people = [MembershipFactory(team=team).user for _ in range(5)]
-    with time_machine.travel(datetime(2026, 3, 4, 12, tzinfo=UTC)):
-        ReflectionFactory(author=people[0])
-    with time_machine.travel(AFTER, tick=False):
-        insights_roll_up(week_start=date(2026, 3, 2))
-        page = signed_in(coach).get(f"/coach/organisations/{organisation.pk}/?{TWO_WEEKS}").content.decode()
-    table = page.split("<tbody>")[1].split("</tbody>")[0]
-    assert table.count(">suppressed<") == 1  # 2026-W10: one person of five
-    assert table.count("no data yet") == 1  # 2026-W11: not rolled up
-
-
 def test_the_page_explains_both_labels(coach, organisation):
     with time_machine.travel(AFTER, tick=False):
         page = signed_in(coach).get(f"/coach/organisations/{organisation.pk}/").content.decode()
@@ -131,10 +108,6 @@ def test_the_page_explains_both_labels(coach, organisation):
 
 
 # The figures the charts are drawn from
-
-
-def embedded_table(page: str) -> dict:
-    return json.loads(page.split('<script id="insights" type="application/json">')[1].split("</script>")[0])
 
 
 def test_the_page_embeds_the_very_table_the_api_serves(coach, organisation, client_for):
@@ -145,7 +118,7 @@ def test_the_page_embeds_the_very_table_the_api_serves(coach, organisation, clie
         insights_roll_up(week_start=date(2026, 3, 2))
         page = signed_in(coach).get(f"/coach/organisations/{organisation.pk}/?{TWO_WEEKS}").content.decode()
         api = client_for(coach).get(f"/api/v1/coach/organisations/{organisation.pk}/insights?{TWO_WEEKS}")
-    assert embedded_table(page) == api.json()
+    assert embedded_insights(page) == api.json()
 
 
 def test_a_team_name_cannot_end_the_element_the_table_is_embedded_in(coach, organisation):
@@ -154,7 +127,7 @@ def test_a_team_name_cannot_end_the_element_the_table_is_embedded_in(coach, orga
     with time_machine.travel(AFTER, tick=False):
         page = signed_in(coach).get(f"/coach/organisations/{organisation.pk}/").content.decode()
     assert "<script>alert" not in page
-    assert embedded_table(page)["teams"][0]["name"] == name
+    assert embedded_insights(page)["teams"][0]["name"] == name
 
 
 # Favicon

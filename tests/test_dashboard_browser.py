@@ -87,6 +87,34 @@ def signed_in_coach(live_server, browser):
     return page
 
 
+def test_the_teams_table_reads_each_weeks_active_people_or_why_there_is_no_figure(demo_world, live_server, browser):
+    """Drawn by the page's script from the embedded table: "no data yet" for a week not rolled
+    up, "suppressed" (saying why when pointed at) for one below k, never a zero."""
+    page = signed_in_coach(live_server, browser)
+    table = page.evaluate("JSON.parse(document.getElementById('insights').textContent)")
+    shown = page.evaluate(
+        """[...document.querySelectorAll('#teams-active tr')].map((row) => ({
+            name: row.querySelector('th').textContent,
+            cells: [...row.querySelectorAll('td')].map((td) => [td.textContent, td.querySelector('span')?.title || ''])
+        }))"""
+    )
+
+    def expected(week):
+        if week["active"]["suppressed"] == "not_rolled_up":
+            return ["no data yet", ""]
+        if week["active"]["value"] is None:
+            return ["suppressed", week["active"]["suppressed"]]
+        return [f"{week['active']['value']} / {week['members']}", ""]
+
+    assert shown == [
+        {"name": f"{team['name']} active", "cells": [expected(week) for week in team["weeks"]]}
+        for team in table["teams"]
+    ]
+    texts = [text for row in shown for text, _ in row["cells"]]
+    assert {"no data yet", "suppressed"} <= set(texts)  # the demo has both: East is four people
+    assert any(" / " in text for text in texts)
+
+
 def test_the_coach_sees_each_teams_health_drawn_from_the_published_weeks(demo_world, live_server, browser):
     page = signed_in_coach(live_server, browser)
     table = page.evaluate("JSON.parse(document.getElementById('insights').textContent)")

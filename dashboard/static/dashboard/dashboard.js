@@ -1,4 +1,4 @@
-// Draws the coach dashboard's charts from the insights table embedded in the page.
+// Draws the coach dashboard's teams' table and charts from the insights table embedded in the page.
 // Suppressed cells are nulls: lines show gaps and bars show nothing, never a zero. A week not
 // rolled up yet is "no data yet", not "suppressed"; a bar with a suppressed part says so, and a
 // team-health week with nothing to draw says which on the chart.
@@ -16,6 +16,24 @@
     if (cell.suppressed === "not_rolled_up" || noDataYet[index]) return "no data yet";
     return "suppressed (" + cell.suppressed.replaceAll("_", " ") + ")";
   };
+  // The teams' table: each team's active people per week, out of its members.
+  const teamsBody = document.getElementById("teams-active");
+  table.teams.forEach((team) => {
+    const row = teamsBody.insertRow();
+    const name = element("th", team.name + " ");
+    name.appendChild(element("span", "active", "muted"));
+    row.appendChild(name);
+    team.weeks.forEach((week) => {
+      const cell = row.insertCell();
+      if (week.active.suppressed === "not_rolled_up") {
+        cell.appendChild(element("span", "no data yet", "no-data"));
+      } else if (week.active.value === null) {
+        cell.appendChild(element("span", "suppressed", "suppressed")).title = week.active.suppressed;
+      } else {
+        cell.textContent = week.active.value + " / " + week.members;
+      }
+    });
+  });
   const suppressedNote = (context) => note(context.dataset.cells && context.dataset.cells[context.dataIndex], context.dataIndex);
   // What a stacked bar leaves out: its suppressed parts, named.
   const missingParts = (datasets, index) => {
