@@ -111,10 +111,6 @@ def acknowledgers_count_since(*, recipient: User, since: datetime) -> int:
     return senders.distinct().count()
 
 
-def acknowledged_by(*, senders: list[User]) -> dict[int, set[int]]:
-    """Ids of everyone each person has ever acknowledged, for many people at once (one query)."""
-    acknowledged: dict[int, set[int]] = {sender.pk: set() for sender in senders}
-    pairs = Acknowledgement.objects.filter(sender__in=senders).values_list("sender_id", "recipient_id").distinct()
-    for sender_id, recipient_id in pairs:
-        acknowledged[sender_id].add(recipient_id)
-    return acknowledged
+def acknowledgements_between(sender: User | OuterRef, recipient: User | OuterRef) -> QuerySet[Acknowledgement]:
+    """What `sender` ever acknowledged `recipient` for (a subquery when either is an OuterRef)."""
+    return Acknowledgement.objects.filter(sender=sender, recipient=recipient)

@@ -115,8 +115,9 @@ def _on_this_day(*, authors: list[User], now: datetime) -> dict[int, dict[str, l
     windows = {author.pk: _windows_on_this_day(author=author, now=now) for author in authors}
     if not windows:
         return {}
-    # A window of one name lies within a day of each person's (time zones): one range per name
-    # reads them all, and each person's own windows are cut from it.
+    # Everyone's window of one name lies within a few days of everyone else's (time zones, a
+    # month's end): one range per name covering them all reads them, and each person's own
+    # windows are cut from it.
     in_any = Q()
     for name in ON_THIS_DAY:
         start = min(person[name][0] for person in windows.values())

@@ -1,8 +1,9 @@
 """Reads about teams: whose they are, who is in them, and who is invited."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, F, Prefetch, QuerySet
+from django.db.models import BooleanField, Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -122,18 +123,19 @@ def profile_for(*, user: User) -> Profile:
     )
 
 
-def first_teammates_outside(*, people: list[User], excluding: dict[int, set[int]]) -> dict[int, User | None]:
-    """For each person, their active teammate with the lowest id who is not among their own
-    `excluding` ids (None when every teammate is): for many people at once, in one query."""
-    mates = (
+def first_teammates_outside(
+    *, people: list[User], passed_over: Callable[[OuterRef, OuterRef], QuerySet]
+) -> dict[int, User | None]:
+    """For each person, their active teammate with the lowest id for whom `passed_over(person,
+    mate)` finds nothing (None when it finds something for every teammate): for many people at
+    once, in two queries however large their teams."""
+    firsts = dict(
         Membership.objects.filter(team__memberships__user__in=people, user__is_active=True)
         .annotate(person_id=F("team__memberships__user_id"))
-        .select_related("user")
-        .order_by("user_id")
+        .filter(~Q(user_id=F("person_id")), ~Exists(passed_over(OuterRef("person_id"), OuterRef("user_id"))))
+        .values_list("person_id")
+        .annotate(first=Min("user_id"))
+        .order_by()
     )
-    first: dict[int, User | None] = dict.fromkeys((person.pk for person in people), None)
-    for mate in mates:
-        outside = mate.user_id != mate.person_id and mate.user_id not in excluding.get(mate.person_id, ())
-        if outside and first[mate.person_id] is None:
-            first[mate.person_id] = mate.user
-    return first
+    mates = User.objects.in_bulk(firsts.values())
+    return {person.pk: mates.get(firsts.get(person.pk)) for person in people}

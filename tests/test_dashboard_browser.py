@@ -9,6 +9,7 @@ from playwright.sync_api import sync_playwright
 from demo.seed import DEMO_PASSWORD, demo_seed
 from exercises.services import content_pack_load
 from insights.services import insights_catch_up
+from teams.models import Team
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
@@ -87,10 +88,20 @@ def signed_in_coach(live_server, browser):
     return page
 
 
-def test_the_teams_table_reads_each_weeks_active_people_or_why_there_is_no_figure(demo_world, live_server, browser):
+@pytest.fixture
+def a_team_named_like_markup(demo_world):
+    # Before the browser starts: its event loop then runs in this thread, where the ORM refuses.
+    Team.objects.filter(name="North").update(name="<img src=x onerror=alert(1)> North")
+
+
+def test_the_teams_table_reads_each_weeks_active_people_or_why_there_is_no_figure(
+    a_team_named_like_markup, live_server, browser
+):
     """Drawn by the page's script from the embedded table: "no data yet" for a week not rolled
-    up, "suppressed" (saying why when pointed at) for one below k, never a zero."""
+    up, "suppressed" (saying why when pointed at) for one below k, never a zero. A team's name
+    is shown as text, whatever it says."""
     page = signed_in_coach(live_server, browser)
+    assert page.locator("#teams-active img").count() == 0
     table = page.evaluate("JSON.parse(document.getElementById('insights').textContent)")
     shown = page.evaluate(
         """[...document.querySelectorAll('#teams-active tr')].map((row) => ({

@@ -9,7 +9,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.presenters import public_person
-from acknowledgements.selectors import acknowledged_by, acknowledgements_sent_counts, acknowledgements_sent_since
+from acknowledgements.selectors import (
+    acknowledgements_between,
+    acknowledgements_sent_counts,
+    acknowledgements_sent_since,
+)
 from nudges.kinds.base import NudgeKind, Schedule, Text
 from nudges.models import Kind, Nudge
 from teams.selectors import first_teammates_outside
@@ -34,12 +38,9 @@ class Reconnect:
 def read_ahead(nudges, now) -> dict:
     """For the whole batch at once: who acknowledged someone since their nudge was planned, and
     each person's first teammate not acknowledged yet."""
-    people = [nudge.user for nudge in nudges]
-    since: dict[int, datetime] = {}
-    for nudge in nudges:
-        since[nudge.user_id] = min(nudge.created_at, since.get(nudge.user_id, nudge.created_at))
-    sent = acknowledgements_sent_counts(since=since)
-    mates = first_teammates_outside(people=people, excluding=acknowledged_by(senders=people))
+    # A person has at most one reconnect nudge in a fortnight (quiet_for_a_while): one a batch.
+    sent = acknowledgements_sent_counts(since={nudge.user_id: nudge.created_at for nudge in nudges})
+    mates = first_teammates_outside(people=[nudge.user for nudge in nudges], passed_over=acknowledgements_between)
     return {nudge.pk: Reconnect(reconnected=sent[nudge.user_id] > 0, mate=mates[nudge.user_id]) for nudge in nudges}
 
 
