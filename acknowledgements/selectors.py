@@ -111,6 +111,6 @@ def acknowledgers_count_since(*, recipient: User, since: datetime) -> int:
     return senders.distinct().count()
 
 
-def acknowledgements_between(sender: User | OuterRef, recipient: User | OuterRef) -> QuerySet[Acknowledgement]:
+def acknowledgements_between(*, sender: User | OuterRef, recipient: User | OuterRef) -> QuerySet[Acknowledgement]:
     """What `sender` ever acknowledged `recipient` for (a subquery when either is an OuterRef)."""
     return Acknowledgement.objects.filter(sender=sender, recipient=recipient)

@@ -40,7 +40,10 @@ def read_ahead(nudges, now) -> dict:
     each person's first teammate not acknowledged yet."""
     # A person has at most one reconnect nudge in a fortnight (quiet_for_a_while): one a batch.
     sent = acknowledgements_sent_counts(since={nudge.user_id: nudge.created_at for nudge in nudges})
-    mates = first_teammates_outside(people=[nudge.user for nudge in nudges], passed_over=acknowledgements_between)
+    mates = first_teammates_outside(
+        people=[nudge.user for nudge in nudges],
+        passed_over=lambda person, mate: acknowledgements_between(sender=person, recipient=mate),
+    )
     return {nudge.pk: Reconnect(reconnected=sent[nudge.user_id] > 0, mate=mates[nudge.user_id]) for nudge in nudges}
 
 
