@@ -68,6 +68,17 @@ def successes() -> Counter:
     return Counter(DeliveryAttempt.objects.filter(outcome="sent").values_list("nudge_id", "device_id"))
 
 
+def queries_to_deliver(make_backlog) -> int:
+    """The queries one delivery of the backlog `make_backlog()` makes, every nudge of it sent;
+    the backlog is then cleared for the next."""
+    make_backlog()
+    with CaptureQueriesContext(connection) as queries:
+        nudges_deliver()
+    assert set(Nudge.objects.values_list("status", flat=True)) == {"sent"}
+    Nudge.objects.all().delete()
+    return len(queries)
+
+
 def test_answers_that_come_back_after_another_worker_took_over_are_not_recorded(stalling):
     [nudge] = backlog(people=1)
     nudges_deliver()
@@ -107,14 +118,7 @@ def test_delivering_a_batch_takes_as_many_queries_for_90_pushes_as_for_9(setting
     monkeypatch.setitem(
         KINDS, Kind.SEEN, replace(KINDS[Kind.SEEN], facts=lambda nudge, user, local: {"count": count(user)})
     )
-    counts = []
-    for people in (9, 90):
-        backlog(people)
-        with CaptureQueriesContext(connection) as queries:
-            nudges_deliver()
-        assert set(Nudge.objects.values_list("status", flat=True)) == {"sent"}
-        counts.append(len(queries))
-        Nudge.objects.all().delete()
+    counts = [queries_to_deliver(lambda people=people: backlog(people)) for people in (9, 90)]
     assert counts[0] == counts[1]
 
 
@@ -123,14 +127,11 @@ def test_a_batch_of_daily_exercises_reads_the_peoples_practice_at_once(settings,
     (the catalogue once per organisation, and kept)."""
     settings.PUSH_BACKEND = "nudges.push.ConsoleBackend"
     ExerciseFactory.create_batch(3)
-    counts = []
-    for people in (1, 9, 90):  # the first batch reads the catalogue, which the process then keeps
-        backlog(people, kind=Kind.DAILY_EXERCISE, organisation=organisation)
-        with CaptureQueriesContext(connection) as queries:
-            nudges_deliver()
-        assert set(Nudge.objects.values_list("status", flat=True)) == {"sent"}
-        counts.append(len(queries))
-        Nudge.objects.all().delete()
+    # The first batch reads the catalogue, which the process then keeps.
+    counts = [
+        queries_to_deliver(lambda people=people: backlog(people, kind=Kind.DAILY_EXERCISE, organisation=organisation))
+        for people in (1, 9, 90)
+    ]
     assert counts[1] == counts[2] == counts[0] - 1
 
 
@@ -171,27 +172,19 @@ def query_plan(sql: str) -> str:
 
 def test_a_batch_of_weekly_look_backs_reads_everyones_week_at_once(settings):
     settings.PUSH_BACKEND = "nudges.push.ConsoleBackend"
-    counts = []
-    for people in (9, 90):
-        backlog(people, kind=Kind.WEEKLY_LOOKBACK)
-        with CaptureQueriesContext(connection) as queries:
-            nudges_deliver()
-        assert set(Nudge.objects.values_list("status", flat=True)) == {"sent"}
-        counts.append(len(queries))
-        Nudge.objects.all().delete()
+    counts = [
+        queries_to_deliver(lambda people=people: backlog(people, kind=Kind.WEEKLY_LOOKBACK)) for people in (9, 90)
+    ]
     assert counts[0] == counts[1]
 
 
 def test_a_batch_of_reconnect_nudges_reads_everyones_teammates_at_once(settings):
     settings.PUSH_BACKEND = "nudges.push.ConsoleBackend"
-    counts = []
-    for people in (9, 90):
+
+    def teammates(people: int) -> None:
         team = TeamFactory()
         for nudge in backlog(people, kind=Kind.RECONNECT):
             MembershipFactory(team=team, user=nudge.user)
-        with CaptureQueriesContext(connection) as queries:
-            nudges_deliver()
-        assert set(Nudge.objects.values_list("status", flat=True)) == {"sent"}
-        counts.append(len(queries))
-        Nudge.objects.all().delete()
+
+    counts = [queries_to_deliver(lambda people=people: teammates(people)) for people in (9, 90)]
     assert counts[0] == counts[1]
