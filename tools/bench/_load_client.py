@@ -347,7 +347,7 @@ BASELINE_ENV = {"DJANGO_SETTINGS_MODULE": "baseline_settings", "PYTHONPATH": str
 def embedded_server(*, log_dir: Path, web_processes: int | None = None):
     """A fresh var/ in log_dir, migrated, with the content pack and the demo; `python -m
     config.server` (WEB_PROCESSES from `web_processes`, else its default: every core) and one
-    `run_worker`, with the bare baseline's URLs added. Yields (base URL, server Popen, worker Popen)."""
+    `run_worker`, with the baselines' URLs added. Yields (base URL, server Popen, worker Popen)."""
     from tests.daphne import free_port, raise_file_limit
 
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}

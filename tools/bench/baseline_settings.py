@@ -1,4 +1,4 @@
-"""The project's settings, with the bare baseline's URLs in front of its own (baseline.py): for
+"""The project's settings, with the baselines' URLs in front of its own (baseline.py): for
 the benchmark's server only."""
 
 from config.settings import *  # noqa: F403

@@ -10,9 +10,10 @@ acknowledgements, and their practice counted as the migration counts it.
 
 Then, in this one process, it asks `GET /api/v1/today` as each of them --requests times,
 interleaved in a shuffled order, and prints the median per request, the number of queries and
-the veteran ÷ newcomer ratio (the goal: at most 1.3). The baseline, in the same run, is the bare
-Django view of baseline.py doing the very same SELECTs (no DRF, no business rules): the project ÷
-bare ratio says what the screen costs beyond its queries. Today's pick may be a solo or a pair
+the veteran ÷ newcomer ratio (the goal: at most 1.3). The baselines, in the same run, are
+baseline.py's: the bare Django view doing the same work (the same selector and queries, the answer
+built by hand, no DRF), whose ratio says what the API's door costs, and the same SELECTs replayed
+alone, whose ratio says what the screen costs beyond its queries. Today's pick may be a solo or a pair
 exercise (a pair one also suggests a partner, two more queries), so it measures a day on which
 the newcomer and a veteran both get a solo pick, and one on which both get a pair pick.
 """
@@ -109,8 +110,8 @@ def measure(people: dict, requests: int) -> dict[str, tuple[float, int]]:
     for label, person in people.items():
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(person)}")
-        for kind, path in (("project", "/api/v1/today"), ("bare", "/bench/bare/today")):
-            assert client.get(path).status_code == 200  # warm: the bare view records its SELECTs
+        for kind, path in (("project", "/api/v1/today"), ("bare", "/bench/bare/today"), ("sql", "/bench/sql/today")):
+            assert client.get(path).status_code == 200  # warm: the SQL replay records its SELECTs
             with CaptureQueriesContext(connection) as captured:
                 client.get(path)
             targets.append(((label, kind), client, path, len(captured)))
@@ -160,9 +161,11 @@ def main():
             for label in people:
                 project, queries = figures[(label, "project")]
                 bare, bare_queries = figures[(label, "bare")]
+                sql = figures[(label, "sql")][0]
                 print(
                     f"  {label:9} {project * 1000:6.2f} ms, {queries} queries;"
-                    f" bare view {bare * 1000:5.2f} ms, {bare_queries} queries; project ÷ bare {project / bare:.2f}"
+                    f" bare view {bare * 1000:5.2f} ms, {bare_queries} queries; project ÷ bare {project / bare:.2f};"
+                    f" the SQL alone {sql * 1000:5.2f} ms, project ÷ SQL {project / sql:.2f}"
                 )
             ratio = figures[("veteran", "project")][0] / figures[("newcomer", "project")][0]
             print(f"  veteran ÷ newcomer: {ratio:.2f} (goal: at most 1.3)")
